@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("ostrom.communities.urls")),
+    path("", include("ostrom.web.urls")),
+]
+
+handler400 = "ostrom.web.views.bad_request"
+handler403 = "ostrom.web.views.permission_denied"
+handler404 = "ostrom.web.views.page_not_found"
+handler500 = "ostrom.web.views.server_error"
