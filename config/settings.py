@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ostrom.web.middleware.CommunityTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -3,6 +3,7 @@
 Every row that belongs to a community carries ``community_id`` and its unique constraints include it,
 so communities stay independent shards (see ARCHITECTURE.md, tenancy)."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -72,7 +73,7 @@ class Community(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     description = models.TextField(blank=True, max_length=2000)
     time_zone = models.CharField(max_length=64, default="Europe/London", validators=[domain.validate_time_zone])
-    locale = models.CharField(max_length=10, default="en-gb")
+    locale = models.CharField(max_length=10, default="en-gb", choices=settings.LANGUAGES)
     population = models.PositiveIntegerField(
         null=True, blank=True, help_text="People living in the area it serves; used for the participation rate."
     )
