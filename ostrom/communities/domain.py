@@ -73,6 +73,10 @@ class ContactChannel(TextChoices):
 
 COORDINATING_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
 
+# Ofcom keeps 07700 900000-900999 for drama and documentation. libphonenumber calls them invalid, but our own
+# examples, the demo data and the tests use them precisely because they can never reach a real person.
+FICTIONAL_MOBILE = re.compile(r"^\+447700900\d{3}$")
+
 # UK outward codes ("M1", "LS6", "SW1A", "EC1V"): the rough area, never the full postcode.
 POSTCODE_DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 
@@ -93,9 +97,10 @@ def normalise_phone(raw: str, default_region: str = "GB") -> str:
         raise DomainError(
             "invalid_phone", "Enter a phone number like 07700 900123 or +44 7700 900123.", "phone"
         ) from None
-    if not phonenumbers.is_valid_number(number):
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if not phonenumbers.is_valid_number(number) and not FICTIONAL_MOBILE.match(e164):
         raise DomainError("invalid_phone", "That phone number is not valid. Check the number of digits.", "phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
 def looks_like_phone(identifier: str) -> bool:
@@ -153,15 +158,21 @@ LOCATION_STEP = Decimal("0.001")  # about 111 m of latitude
 def round_location(latitude: object, longitude: object) -> tuple[Decimal, Decimal]:
     """Round a point to about 100 m so a profile never reveals a front door."""
     try:
-        lat = Decimal(str(latitude)).quantize(LOCATION_STEP, rounding=ROUND_HALF_UP)
-        lon = Decimal(str(longitude)).quantize(LOCATION_STEP, rounding=ROUND_HALF_UP)
+        lat, lon = Decimal(str(latitude)), Decimal(str(longitude))
     except (InvalidOperation, ValueError):
-        raise DomainError("invalid_location", "Enter the location as two numbers, latitude and longitude.") from None
+        lat = lon = Decimal("NaN")
+    # NaN and infinity are Decimals too, but not places; comparing NaN would raise InvalidOperation.
+    if not (lat.is_finite() and lon.is_finite()):
+        raise DomainError("invalid_location", "Enter the location as two numbers, latitude and longitude.")
+    # Check the range before rounding, so 90.0004 is refused rather than rounded into range.
     if not (Decimal(-90) <= lat <= Decimal(90)):
         raise DomainError("invalid_location", "Latitude must be between -90 and 90.", "latitude")
     if not (Decimal(-180) <= lon <= Decimal(180)):
         raise DomainError("invalid_location", "Longitude must be between -180 and 180.", "longitude")
-    return lat, lon
+    return (
+        lat.quantize(LOCATION_STEP, rounding=ROUND_HALF_UP),
+        lon.quantize(LOCATION_STEP, rounding=ROUND_HALF_UP),
+    )
 
 
 def validate_time_zone(name: str) -> None:
