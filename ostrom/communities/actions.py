@@ -175,8 +175,11 @@ def join(user: User, community: Community, *, invitation_token: str | None = Non
         if existing.status != Status.LEFT:
             raise DomainError("already_member", "You already belong to this community.")
         existing.status = status
+        # Rejoining starts afresh: a role held before leaving is not restored, only what an invitation grants.
+        existing.role = invitation.role if invitation else Role.MEMBER
+        existing.organisation = invitation.organisation if invitation else None
         existing.approved_at = timezone.now() if status == Status.ACTIVE else None
-        existing.save(update_fields=["status", "approved_at"])
+        existing.save(update_fields=["status", "role", "organisation", "approved_at"])
         return existing
     return _new_member(
         community,
@@ -200,6 +203,8 @@ def create_invitation(
     max_uses: int = 1,
 ) -> tuple[Invitation, str]:
     """Make an invitation link. Returns the invitation and the secret token, which is shown once."""
+    if not coordinator.is_coordinator:
+        raise DomainError("not_coordinator", "Only coordinators can invite people.")
     if role not in domain.assignable_roles(coordinator.role):
         raise DomainError("role_not_allowed", "Only an administrator can invite coordinators.", "role")
     if role == Role.STAFF and organisation is None:
@@ -236,6 +241,9 @@ def create_invitation(
 
 @transaction.atomic
 def revoke_invitation(coordinator: Member, invitation: Invitation) -> None:
+    """Withdraw an invitation link so nobody else can use it."""
+    if invitation.community_id != coordinator.community_id or not coordinator.is_coordinator:
+        raise DomainError("not_coordinator", "Only this community's coordinators can withdraw its invitations.")
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -318,9 +326,9 @@ def _apply_profile(member: Member, changes: dict[str, Any]) -> list[str]:
         if getattr(member, field) != value:
             setattr(member, field, value)
             changed.append(field)
-    member.search_text = domain.search_text(
-        member.display_name, member.skills, member.interests, member.postcode_district
-    )
+    # A hidden area must not be findable either: searching "LS6" would reveal who lives there.
+    area = member.postcode_district if member.share_location else ""
+    member.search_text = domain.search_text(member.display_name, member.skills, member.interests, area)
     return changed
 
 

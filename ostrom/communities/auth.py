@@ -32,8 +32,18 @@ class EmailOrPhoneBackend(ModelBackend):
         return None
 
 
+def _canonical_identifier(identifier: str) -> str:
+    """One throttle key per account however it is typed, so respelling a phone number buys no extra attempts."""
+    if domain.looks_like_phone(identifier):
+        try:
+            return domain.normalise_phone(identifier, settings.PHONE_DEFAULT_REGION)
+        except domain.DomainError:
+            pass
+    return domain.normalise_email(identifier)
+
+
 def _throttle_keys(identifier: str, address: str) -> list[str]:
-    return [f"login-fail:id:{domain.hash_token(identifier.strip().lower())}", f"login-fail:ip:{address}"]
+    return [f"login-fail:id:{domain.hash_token(_canonical_identifier(identifier))}", f"login-fail:ip:{address}"]
 
 
 def login_locked(identifier: str, address: str) -> bool:
@@ -50,6 +60,9 @@ def record_login_failure(identifier: str, address: str) -> None:
             cache.incr(key)
         except ValueError:  # expired between add and incr
             cache.set(key, 1, settings.LOGIN_LOCKOUT_SECONDS)
+        else:
+            # The database cache's incr re-saves the key with the default 5-minute timeout; keep the lockout window.
+            cache.touch(key, settings.LOGIN_LOCKOUT_SECONDS)
 
 
 def clear_login_failures(identifier: str, address: str) -> None:

@@ -166,7 +166,10 @@ class OnBehalfProfileForm(ProfileForm):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(
-        label="Email address", required=False, help_text="If you give one, only that person can use the link."
+        label="Email address",
+        required=False,
+        max_length=254,
+        help_text="If you give one, only that person can use the link.",
     )
     role = forms.ChoiceField(label="Role", choices=())
     organisation = forms.ModelChoiceField(
@@ -191,7 +194,7 @@ class AssistedSignUpForm(forms.Form):
     full_name = forms.CharField(label="Full name", max_length=150)
     display_name = forms.CharField(label="Name other members see", max_length=80, required=False)
     phone = forms.CharField(label="Phone number", max_length=32, widget=forms.TextInput(attrs={"type": "tel"}))
-    email = forms.EmailField(label="Email address", required=False)
+    email = forms.EmailField(label="Email address", required=False, max_length=254)
     skills = tags_field("Skills they can offer", "Separate them with commas.")
     interests = tags_field("Interests", "Separate them with commas.")
     postcode_district = forms.CharField(
@@ -245,8 +248,9 @@ class OrganisationForm(forms.Form):
     description = forms.CharField(
         label="What you do", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
     )
-    website = forms.URLField(label="Website", required=False, assume_scheme="https")
-    email = forms.EmailField(label="Contact email", required=False)
+    # The same limits as the columns, so a long value is refused here rather than failing in PostgreSQL.
+    website = forms.URLField(label="Website", required=False, max_length=200, assume_scheme="https")
+    email = forms.EmailField(label="Contact email", required=False, max_length=254)
     phone = forms.CharField(
         label="Contact phone", required=False, max_length=32, widget=forms.TextInput(attrs={"type": "tel"})
     )

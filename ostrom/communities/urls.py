@@ -9,13 +9,13 @@ community = "c/<slug:slug>/"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, template_name="communities/login.html"),
+        views.LoginView.as_view(authentication_form=LoginForm, template_name="communities/login.html"),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             template_name="communities/password_reset.html", email_template_name="communities/password_reset_email.txt"
         ),
         name="password_reset",
@@ -27,7 +27,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name="communities/password_reset_confirm.html"),
+        views.PasswordResetConfirmView.as_view(template_name="communities/password_reset_confirm.html"),
         name="password_reset_confirm",
     ),
     path(
@@ -37,7 +37,7 @@ urlpatterns = [
     ),
     path(
         "account/password/",
-        auth_views.PasswordChangeView.as_view(template_name="communities/password_change.html"),
+        views.PasswordChangeView.as_view(template_name="communities/password_change.html"),
         name="password_change",
     ),
     path(

@@ -5,6 +5,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -37,6 +38,29 @@ from .models import Community, Member
 DIRECTORY_PAGE_SIZE = 24
 MANAGE_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
+
+
+class RejectedFormIs400:
+    """Django's account views answer 200 to a rejected form; ours answer 400, like every other form here."""
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LoginView(RejectedFormIs400, auth_views.LoginView):
+    pass
+
+
+class PasswordResetView(RejectedFormIs400, auth_views.PasswordResetView):
+    pass
+
+
+class PasswordResetConfirmView(RejectedFormIs400, auth_views.PasswordResetConfirmView):
+    pass
+
+
+class PasswordChangeView(RejectedFormIs400, auth_views.PasswordChangeView):
+    pass
 
 
 def _page(request: HttpRequest, items, size: int):
@@ -188,7 +212,8 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"You have left {community}. You can rejoin at any time.")
             return redirect("home")
-    return render(request, "communities/leave.html", {"community": community, "membership": member, "error": error})
+    context = {"community": community, "membership": member, "error": error}
+    return render(request, "communities/leave.html", context, status=400 if error else 200)
 
 
 @login_required

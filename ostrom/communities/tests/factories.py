@@ -62,6 +62,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     )
     skills = factory.LazyFunction(list)
     interests = factory.LazyFunction(list)
+    postcode_district = ""
 
 
 class CoordinatorFactory(MemberFactory):
