@@ -68,6 +68,16 @@ def visible_members(viewer: Member) -> QuerySet[Member]:
     return members.filter(Q(status=Status.ACTIVE, listed_in_directory=True) | Q(pk=viewer.pk))
 
 
+MAX_SEARCH_WORDS = 5
+
+
+def search_members(members: QuerySet[Member], query: str) -> QuerySet[Member]:
+    """Members whose name, skills, interests or shared area contain every word typed (at most five words)."""
+    for word in query.lower().split()[:MAX_SEARCH_WORDS]:
+        members = members.filter(search_text__contains=word)
+    return members
+
+
 def get_member_or_404(viewer: Member, member_id: int) -> Member:
     member = visible_members(viewer).filter(pk=member_id).first()
     if member is None:
@@ -85,15 +95,14 @@ def profile_visibility(viewer: Member, member: Member) -> domain.Visibility:
     )
 
 
-def visible_organisations(community: Community) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(community=community, is_active=True)
+def visible_organisations(viewer: Member) -> QuerySet[Organisation]:
+    """Current partners; coordinators also see former ones, so they can look back at who worked here."""
+    organisations = Organisation.objects.filter(community=viewer.community)
+    return organisations if viewer.is_coordinator else organisations.filter(is_active=True)
 
 
 def get_organisation_or_404(viewer: Member, slug: str) -> Organisation:
-    organisations = Organisation.objects.filter(community=viewer.community)
-    if not viewer.is_coordinator:
-        organisations = organisations.filter(is_active=True)
-    organisation = organisations.filter(slug=slug).first()
+    organisation = visible_organisations(viewer).filter(slug=slug).first()
     if organisation is None:
         raise Http404("No organisation with that address here.")
     return organisation

@@ -90,7 +90,7 @@ def community_home(request: HttpRequest, slug: str) -> HttpResponse:
     members = Member.objects.filter(community=community, status=Status.ACTIVE)
     context.update(
         member_count=members.count(),
-        organisation_count=access.visible_organisations(community).count(),
+        organisation_count=access.visible_organisations(membership).filter(is_active=True).count(),
         newcomers=access.visible_members(membership).filter(status=Status.ACTIVE).order_by("-joined_at")[:6],
         pending_count=Member.objects.filter(community=community, status=Status.PENDING).count()
         if membership.is_coordinator
@@ -144,8 +144,7 @@ def directory(request: HttpRequest, slug: str) -> HttpResponse:
     form = DirectorySearchForm(request.GET or None)
     members = access.visible_members(viewer).filter(status=Status.ACTIVE)
     query = form.cleaned_data["q"].strip().lower() if form.is_valid() else ""
-    for word in query.split()[:5]:
-        members = members.filter(search_text__contains=word)
+    members = access.search_members(members, query)
     page = _page(request, members, DIRECTORY_PAGE_SIZE)
     context = {"community": community, "membership": viewer, "form": form, "page": page, "query": query}
     template = "communities/_directory_results.html" if request.htmx else "communities/directory.html"
@@ -223,7 +222,7 @@ def organisation_list(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "community": community,
         "membership": viewer,
-        "organisations": access.visible_organisations(community),
+        "organisations": access.visible_organisations(viewer),
         "can_create": access.can_create_organisation(viewer),
     }
     return render(request, "communities/organisation_list.html", context)
