@@ -26,6 +26,13 @@ from ostrom.communities.tests.factories import (
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Argon2 is deliberately slow (~170 ms a hash); tests build many people, so they hash with MD5.
+    test_passwords_are_stored_with_argon2 checks the real setting."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def community(db):
     return CommunityFactory(name="Riverside Timebank", slug="riverside")

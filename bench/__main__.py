@@ -20,7 +20,9 @@ def main() -> int:
     django.setup()
     from bench.results import Result, print_table
 
-    names = sys.argv[1:] or [m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")]
+    names = sys.argv[1:] or [
+        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("bench_")
+    ]
     results: list[Result] = []
     for name in names:
         module = importlib.import_module(f"bench.{name}")

@@ -173,6 +173,16 @@ class Member(models.Model):
         return self.status == domain.Status.ACTIVE
 
     @property
+    def availability_labels(self) -> list[str]:
+        return [str(domain.Availability(v).label) for v in self.availability if v in domain.Availability.values]
+
+    @property
+    def contact_preference_labels(self) -> list[str]:
+        return [
+            str(domain.ContactChannel(v).label) for v in self.contact_preferences if v in domain.ContactChannel.values
+        ]
+
+    @property
     def is_coordinator(self) -> bool:
         return self.is_active and self.role in domain.COORDINATING_ROLES
 

@@ -42,7 +42,7 @@ urlpatterns = [
     ),
     path(
         "account/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(template_name="communities/password_reset_complete.html"),
+        auth_views.PasswordChangeDoneView.as_view(template_name="communities/password_change_done.html"),
         name="password_change_done",
     ),
     path("account/", views.account, name="account"),

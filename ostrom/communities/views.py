@@ -308,6 +308,7 @@ def manage_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     status_form = StatusForm(request.POST if request.POST.get("form") == "status" else None)
     role_form = RoleForm(
         request.POST if request.POST.get("form") == "role" else None,
+        prefix="role",
         actor=coordinator,
         initial={"role": member.role, "organisation": member.organisation_id},
     )

@@ -43,8 +43,6 @@ class CoordinatorToken:
 def coordinator_token(transactional_db, settings):
     """A coordinator's token in a small community, so the moderation endpoints do real work too."""
     settings.API_RATE_LIMIT_PER_MINUTE = 100_000  # the run sends far more than a person would
-    # Nobody logs in with a password here; a fast hasher keeps the per-operation set-up cheap.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     community = CommunityFactory(slug="riverside", join_policy=domain.JoinPolicy.APPROVAL)
     CommunityFactory(slug="hillside")
     organisation = OrganisationFactory(community=community, slug="riverside-council")

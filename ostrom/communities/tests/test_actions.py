@@ -21,12 +21,6 @@ from ostrom.communities.tests.factories import (
 NEW_PASSWORD = "plum orchard lantern"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Argon2 is deliberately slow; these stories are about rules, not hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def refuses(code: str, function, *args, **kwargs) -> DomainError:
     with pytest.raises(DomainError) as caught:
         function(*args, **kwargs)

@@ -21,12 +21,6 @@ from ostrom.communities.tests.factories import (
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Nobody logs in with a password here; a fast hasher keeps building people cheap."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def bearer(member: Member | None) -> dict[str, str]:
     """The Authorization header for a fresh token of ``member``; no header for the anonymous visitor."""
     if member is None:

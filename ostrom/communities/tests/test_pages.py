@@ -20,12 +20,6 @@ PROBLEM = "There is a problem"
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Argon2 is deliberately slow; these stories are about pages, not hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def fresh_cache(db):
     # Login failures are counted in the database cache, which outlives a test's transaction.
     cache.clear()
@@ -304,8 +298,8 @@ def test_joining_an_invitation_only_community_without_a_link_is_refused(client, 
 
     response = client.post("/c/riverside/join/", SIGN_UP)
 
-    # The page shows no form without an invitation, so the explanation stands in for the error summary.
     assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
     assert "by invitation only" in response.content.decode()
     assert row_counts() == before
 
@@ -480,7 +474,7 @@ def test_a_bad_membership_change_is_refused(client, coordinator, member, data, m
 def test_making_someone_staff_without_an_organisation_is_refused(client, coordinator, member):
     logged_in(client, coordinator)
 
-    response = client.post(f"/c/riverside/manage/members/{member.pk}/", {"form": "role", "role": "staff"})
+    response = client.post(f"/c/riverside/manage/members/{member.pk}/", {"form": "role", "role-role": "staff"})
 
     assert_problem(response, "Choose the organisation this person works for.")
     assert Member.objects.get(pk=member.pk).role == Role.MEMBER
@@ -708,3 +702,27 @@ def test_a_search_that_is_too_long_is_ignored_rather_than_failing(client, member
 
     assert response.status_code == 200
     assert names_in(response) == {"Mina", "Bob"}
+
+
+def test_passwords_are_stored_with_argon2(client, community, settings):
+    from config import settings as configured  # the real setting, not the fast one the suite uses
+
+    settings.PASSWORD_HASHERS = configured.PASSWORD_HASHERS
+    client.post(
+        "/c/riverside/join/",
+        {"full_name": "Hana Hash", "email": "hana@example.org", "password": "a long pass phrase 42"},
+    )
+
+    assert User.objects.get(email="hana@example.org").password.startswith("argon2$")
+
+
+def test_a_profile_shows_availability_and_contact_preferences_in_words(client, member, coordinator):
+    member.availability = ["weekday-evenings", "weekends"]
+    member.contact_preferences = ["sms"]
+    member.save()
+    client.force_login(coordinator.user)
+
+    page = client.get(f"/c/riverside/members/{member.pk}/").content.decode()
+
+    assert "Weekday evenings, Weekends" in page
+    assert "Text message" in page
