@@ -22,6 +22,8 @@ run: setup
 	  $(MANAGE) db_worker --interval 1 >> $(VENV)/worker.log 2>&1 & \
 	  $(MANAGE) runserver $(HOST):$(PORT)
 
+# Live-server tests hand connections between threads; persistent connections would outlive the test database.
+test: export DATABASE_CONN_MAX_AGE ?= 0
 test: setup-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
