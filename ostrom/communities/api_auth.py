@@ -20,6 +20,7 @@ from ninja.throttling import BaseThrottle
 
 from . import domain
 from .actions import TOKEN_PREFIX
+from .auth import client_address
 from .models import ApiToken, Member
 
 PREFIX_LENGTH = 8
@@ -95,7 +96,7 @@ class ApiRateLimit(BaseThrottle):
     def allow_request(self, request: HttpRequest) -> bool:
         window = int(time.time() // RATE_WINDOW_SECONDS)
         token = getattr(request, "api_token", None)
-        who = f"token:{token.pk}" if token is not None else f"ip:{request.META.get('REMOTE_ADDR', '')}"
+        who = f"token:{token.pk}" if token is not None else f"ip:{client_address(request)}"
         return _count_hit(f"api-rate:{who}:{window}") <= settings.API_RATE_LIMIT_PER_MINUTE
 
     def wait(self) -> float:

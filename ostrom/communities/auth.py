@@ -42,6 +42,16 @@ def _canonical_identifier(identifier: str) -> str:
     return domain.normalise_email(identifier)
 
 
+def client_address(request) -> str:
+    """The caller's address for rate limits. Behind our proxy it is the last X-Forwarded-For entry, the one
+    the proxy itself appended (earlier entries are whatever the client claimed)."""
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _throttle_keys(identifier: str, address: str) -> list[str]:
     return [f"login-fail:id:{domain.hash_token(_canonical_identifier(identifier))}", f"login-fail:ip:{address}"]
 

@@ -31,7 +31,7 @@ class LoginForm(AuthenticationForm):
 
     def clean(self):
         identifier = self.cleaned_data.get("username") or ""
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        address = auth.client_address(self.request) if self.request else ""
         if identifier and auth.login_locked(identifier, address):
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:

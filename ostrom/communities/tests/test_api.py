@@ -107,6 +107,25 @@ def test_each_endpoint_answers_each_persona_as_the_rules_say(
         assert_error(response, expected[who])
 
 
+def test_the_persona_table_covers_every_endpoint_in_the_schema(client, db):
+    """A new endpoint must join the table above, so nobody ships one without saying who may call it."""
+    schema = client.get(f"{API}/openapi.json").json()
+    published = {
+        (method, path.removeprefix(API).replace("{member_id}", "{member}").replace("{slug}", "…"))
+        for path, operations in schema["paths"].items()
+        for method in operations
+    }
+    covered = {
+        (case.values[0], case.values[1].replace("{pending}", "{member}").replace("{suspended}", "{member}"))
+        for case in endpoint_cases()
+    }
+    covered = {
+        (m, p.replace("/riverside-council", "/…").replace("/communities/riverside", "/communities/…"))
+        for m, p in covered
+    }
+    assert published == covered
+
+
 # --- Communities (public) -------------------------------------------------------------------------------------
 
 

@@ -227,6 +227,28 @@ def test_respelling_a_phone_number_does_not_buy_more_login_attempts(client, comm
     assert_problem(response, "Too many failed attempts")
 
 
+def test_behind_a_proxy_each_caller_is_counted_by_the_address_the_proxy_saw(client, member, settings):
+    settings.BEHIND_PROXY = True
+    settings.LOGIN_MAX_FAILURES = 1  # so five failures lock one address
+    for n in range(5):
+        response = client.post(
+            "/login/", {"username": f"guess{n}@example.org", "password": "x"}, HTTP_X_FORWARDED_FOR="203.0.113.9"
+        )
+        assert response.status_code == 400
+
+    from_neighbour = client.post(
+        "/login/",
+        {"username": "mina@example.org", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",  # the client's claim first, the proxy's view last
+    )
+    from_locked_address = client.post(
+        "/login/", {"username": "mina@example.org", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="203.0.113.9"
+    )
+
+    assert from_neighbour.status_code == 302
+    assert_problem(from_locked_address, "Too many failed attempts")
+
+
 def test_a_locked_login_opens_again_after_the_lockout_period(client, member, settings, time_machine):
     settings.LOGIN_MAX_FAILURES = 3
     settings.LOGIN_LOCKOUT_SECONDS = 900
