@@ -17,11 +17,32 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
     form.add_error(field, error.message)
 
 
-class LoginForm(AuthenticationForm):
+class PlainMessages:
+    """Say what to do when a required field is empty ("Enter your full name"), as GOV.UK forms do,
+    instead of Django's "This field is required."."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.error_messages.get("required") != forms.Field.default_error_messages["required"]:
+                continue  # a field that already says something specific
+            label = str(field.label or "this")
+            verb = "Choose" if isinstance(field, forms.ChoiceField | forms.ModelChoiceField) else "Enter"
+            field.error_messages["required"] = f"{verb} {label[0].lower()}{label[1:]}."
+
+
+class LoginForm(PlainMessages, AuthenticationForm):
     username = forms.CharField(
         label="Email address or phone number",
         max_length=254,
+        error_messages={"required": "Enter your email address or phone number."},
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        error_messages={"required": "Enter your password."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     error_messages = {
         "invalid_login": "The email address or phone number and password do not match an account. Check them and try again.",
@@ -44,7 +65,7 @@ class LoginForm(AuthenticationForm):
         return cleaned
 
 
-class SignUpForm(forms.Form):
+class SignUpForm(PlainMessages, forms.Form):
     full_name = forms.CharField(
         label="Your full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
@@ -66,6 +87,7 @@ class SignUpForm(forms.Form):
     )
     password = forms.CharField(
         label="Choose a password",
+        error_messages={"required": "Enter a password."},
         strip=False,
         help_text="At least 10 characters. A few unusual words work well.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -93,7 +115,7 @@ class SignUpForm(forms.Form):
         return cleaned
 
 
-class JoinForm(forms.Form):
+class JoinForm(PlainMessages, forms.Form):
     display_name = forms.CharField(
         label="Name other members see", max_length=80, required=False, help_text="Leave blank to use your full name."
     )
@@ -103,8 +125,12 @@ def tags_field(label: str, help_text: str) -> forms.CharField:
     return forms.CharField(label=label, required=False, max_length=1000, help_text=help_text)
 
 
-class ProfileForm(forms.Form):
-    display_name = forms.CharField(label="Name other members see", max_length=80)
+class ProfileForm(PlainMessages, forms.Form):
+    display_name = forms.CharField(
+        label="Name other members see",
+        max_length=80,
+        error_messages={"required": "Enter the name other members will see."},
+    )
     bio = forms.CharField(label="About you", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     skills = tags_field(
         "Skills you can offer", "Separate them with commas, for example: gardening, lifts to hospital, Polish."
@@ -160,18 +186,21 @@ class ProfileForm(forms.Form):
 
 class OnBehalfProfileForm(ProfileForm):
     reason = forms.CharField(
-        label="Why are you changing this profile?", max_length=500, help_text="Recorded in the audit log."
+        label="Why are you changing this profile?",
+        max_length=500,
+        help_text="Recorded in the audit log.",
+        error_messages={"required": "Say why you are changing this profile."},
     )
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(PlainMessages, forms.Form):
     email = forms.EmailField(
         label="Email address",
         required=False,
         max_length=254,
         help_text="If you give one, only that person can use the link.",
     )
-    role = forms.ChoiceField(label="Role", choices=())
+    role = forms.ChoiceField(label="Role", choices=(), error_messages={"required": "Choose a role."})
     organisation = forms.ModelChoiceField(
         label="Organisation",
         required=False,
@@ -179,8 +208,20 @@ class InvitationForm(forms.Form):
         help_text="Needed for organisation staff.",
     )
     note = forms.CharField(label="Note for your records", required=False, max_length=200)
-    valid_days = forms.IntegerField(label="Days the link stays valid", min_value=1, max_value=90, initial=14)
-    max_uses = forms.IntegerField(label="How many people can use it", min_value=1, max_value=500, initial=1)
+    valid_days = forms.IntegerField(
+        label="Days the link stays valid",
+        min_value=1,
+        max_value=90,
+        initial=14,
+        error_messages={"required": "Enter how many days the link stays valid."},
+    )
+    max_uses = forms.IntegerField(
+        label="How many people can use it",
+        min_value=1,
+        max_value=500,
+        initial=1,
+        error_messages={"required": "Enter how many people can use the link."},
+    )
 
     def __init__(self, *args, coordinator, **kwargs):
         super().__init__(*args, **kwargs)
@@ -190,10 +231,17 @@ class InvitationForm(forms.Form):
         )
 
 
-class AssistedSignUpForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=150)
+class AssistedSignUpForm(PlainMessages, forms.Form):
+    full_name = forms.CharField(
+        label="Full name", max_length=150, error_messages={"required": "Enter their full name."}
+    )
     display_name = forms.CharField(label="Name other members see", max_length=80, required=False)
-    phone = forms.CharField(label="Phone number", max_length=32, widget=forms.TextInput(attrs={"type": "tel"}))
+    phone = forms.CharField(
+        label="Phone number",
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+        error_messages={"required": "Enter their phone number."},
+    )
     email = forms.EmailField(label="Email address", required=False, max_length=254)
     skills = tags_field("Skills they can offer", "Separate them with commas.")
     interests = tags_field("Interests", "Separate them with commas.")
@@ -211,7 +259,7 @@ class AssistedSignUpForm(forms.Form):
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(PlainMessages, forms.Form):
     ACTIONS = [("approve", "Approve"), ("decline", "Decline"), ("suspend", "Suspend"), ("reinstate", "Reinstate")]
     action = forms.ChoiceField(choices=ACTIONS, widget=forms.HiddenInput)
     reason = forms.CharField(
@@ -222,8 +270,8 @@ class StatusForm(forms.Form):
     )
 
 
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=())
+class RoleForm(PlainMessages, forms.Form):
+    role = forms.ChoiceField(label="Role", choices=(), error_messages={"required": "Choose a role."})
     organisation = forms.ModelChoiceField(
         label="Organisation",
         required=False,
@@ -238,13 +286,22 @@ class RoleForm(forms.Form):
         self.fields["organisation"].queryset = Organisation.objects.filter(community=actor.community, is_active=True)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Reason", max_length=500, help_text="Recorded in the audit log.")
+class ReasonForm(PlainMessages, forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        help_text="Recorded in the audit log.",
+        error_messages={"required": "Enter a reason."},
+    )
 
 
-class OrganisationForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=120)
-    kind = forms.ChoiceField(label="Kind of organisation", choices=domain.OrganisationKind.choices)
+class OrganisationForm(PlainMessages, forms.Form):
+    name = forms.CharField(label="Name", max_length=120, error_messages={"required": "Enter the organisation’s name."})
+    kind = forms.ChoiceField(
+        label="Kind of organisation",
+        choices=domain.OrganisationKind.choices,
+        error_messages={"required": "Choose what kind of organisation this is."},
+    )
     description = forms.CharField(
         label="What you do", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -256,10 +313,13 @@ class OrganisationForm(forms.Form):
     )
 
 
-class TokenForm(forms.Form):
-    community = forms.ChoiceField(label="Community", choices=())
+class TokenForm(PlainMessages, forms.Form):
+    community = forms.ChoiceField(label="Community", choices=(), error_messages={"required": "Choose a community."})
     name = forms.CharField(
-        label="Name", max_length=60, help_text="So you can recognise it later, for example “Spreadsheet sync”."
+        label="Name",
+        max_length=60,
+        error_messages={"required": "Enter a name for the token."},
+        help_text="So you can recognise it later, for example “Spreadsheet sync”.",
     )
     valid_days = forms.IntegerField(
         label="Days until it expires",
@@ -274,8 +334,10 @@ class TokenForm(forms.Form):
         self.fields["community"].choices = [(str(m.pk), m.community.name) for m in memberships]
 
 
-class EraseForm(forms.Form):
-    confirm = forms.CharField(label="Type ERASE to confirm", max_length=10)
+class EraseForm(PlainMessages, forms.Form):
+    confirm = forms.CharField(
+        label="Type ERASE to confirm", max_length=10, error_messages={"required": "Type ERASE to confirm."}
+    )
 
     def clean_confirm(self):
         if self.cleaned_data["confirm"].strip().upper() != "ERASE":
@@ -283,5 +345,5 @@ class EraseForm(forms.Form):
         return "ERASE"
 
 
-class DirectorySearchForm(forms.Form):
+class DirectorySearchForm(PlainMessages, forms.Form):
     q = forms.CharField(label="Search by name, skill, interest or area", required=False, max_length=100)

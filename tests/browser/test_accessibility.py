@@ -224,7 +224,7 @@ def test_a_failed_form_starts_with_an_error_summary_and_is_accessible(
 def test_the_error_summary_links_move_focus_to_the_field(page, live_server, neighbourhood):
     visit(page, live_server, "/c/riverside/join/", neighbourhood)
     page.get_by_role("button", name="Create my account and join").click()
-    page.locator(".error-summary").get_by_role("link", name="Your full name: This field is required.").click()
+    page.locator(".error-summary").get_by_role("link", name="Your full name: Enter your full name.").click()
     expect(page.get_by_label("Your full name")).to_be_focused()
 
 

@@ -293,7 +293,7 @@ SIGN_UP = {"full_name": "Nell Newcomer", "email": "nell@example.org", "phone": "
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"full_name": "", "email": "", "password": ""}, "This field is required."),
+        ({"full_name": "", "email": "", "password": ""}, "Enter your full name."),
         ({"full_name": "N" * 151}, "Ensure this value has at most 150 characters (it has 151)."),
         ({"email": "", "phone": ""}, "Enter an email address or a phone number."),
         ({"email": "not-an-email"}, "Enter a valid email address."),
@@ -332,7 +332,7 @@ PROFILE = {"display_name": "Mina", "listed_in_directory": "on", "share_location"
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"display_name": ""}, "This field is required."),
+        ({"display_name": ""}, "Enter the name other members will see."),
         ({"display_name": "M" * 81}, "Ensure this value has at most 80 characters"),
         ({"postcode_district": "LS6 1AB"}, "Enter only the first part of the postcode"),
         ({"postcode_district": "6LS"}, "Enter a postcode district like LS6"),
@@ -356,7 +356,7 @@ def test_a_coordinator_editing_a_profile_must_give_a_reason(client, coordinator,
 
     response = client.post(f"/c/riverside/manage/members/{member.pk}/profile/", PROFILE | {"bio": "Changed"})
 
-    assert_problem(response, "This field is required.")
+    assert_problem(response, "Say why you are changing this profile.")
     assert Member.objects.get(pk=member.pk).bio == ""
     assert not AuditEntry.objects.exists()
 
@@ -445,10 +445,10 @@ ASSISTED = {
     ("changes", "message"),
     [
         ({"consent_given": ""}, "Confirm that the person agreed to be registered."),
-        ({"consent_note": ""}, "This field is required."),
+        ({"consent_note": ""}, "Enter how they agreed."),
         ({"phone": "12345"}, "That phone number is not valid."),
         ({"phone": "+44 7911 123 999"}, "An account with this phone number already exists."),
-        ({"full_name": ""}, "This field is required."),
+        ({"full_name": ""}, "Enter their full name."),
         ({"postcode_district": "LS6 1AB"}, "Enter only the first part of the postcode"),
         ({"email": LONG_EMAIL}, "Ensure this value has at most 254 characters (it has 260)."),
     ],
@@ -505,7 +505,7 @@ def test_making_someone_staff_without_an_organisation_is_refused(client, coordin
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"name": "", "kind": "charity"}, "This field is required."),
+        ({"name": "", "kind": "charity"}, "Enter the organisation’s name."),
         ({"name": "riverside COUNCIL", "kind": "council"}, "An organisation with this name is already a partner here."),
         ({"name": "Corner Shop", "kind": "spaceship"}, "Select a valid choice."),
         ({"name": "Corner Shop", "kind": "business", "phone": "12"}, "That phone number is not valid."),
@@ -530,7 +530,10 @@ def test_bad_organisation_details_are_refused(client, coordinator, organisation,
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [({"name": ""}, "This field is required."), ({"name": "Sync", "valid_days": "400"}, "less than or equal to 366")],
+    [
+        ({"name": ""}, "Enter a name for the token."),
+        ({"name": "Sync", "valid_days": "400"}, "less than or equal to 366"),
+    ],
 )
 def test_bad_token_details_are_refused(client, member, data, message):
     logged_in(client, member)
