@@ -40,6 +40,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 INSTALLED_APPS = [
     "ostrom.web",
     "ostrom.communities",
+    "ostrom.ledger",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
