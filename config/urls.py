@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("ostrom.communities.urls")),
+    path("", include("ostrom.ledger.urls")),
     path("", include("ostrom.web.urls")),
 ]
 

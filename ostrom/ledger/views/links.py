@@ -1,0 +1,5 @@
+"""Ledger pages: links. Thin: load through ledger.access, change through ledger.actions, render."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
