@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import textwrap
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -40,6 +40,24 @@ FICTIONAL_EMAIL_DOMAIN = "@example.org"  # reserved for documentation (RFC 2606)
 FICTIONAL_PHONE_PREFIX = "+447700900"  # Ofcom's range for drama: never a real subscriber
 GWEN_PHONE = "07700 900123"
 PENDING_IN_NORTHGATE = 3
+
+
+@dataclass(frozen=True)
+class DemoPart:
+    """Another app's share of the story (its currencies, bookings...), registered from its AppConfig.ready()
+    so this module imports none of them. ``load`` runs after the people exist; ``delete`` before they go."""
+
+    name: str
+    load: Callable[[int], None]
+    delete: Callable[[QuerySet[Community]], None]
+
+
+PARTS: list[DemoPart] = []
+
+
+def register(part: DemoPart) -> None:
+    if all(existing.name != part.name for existing in PARTS):
+        PARTS.append(part)
 
 
 @dataclass(frozen=True)
@@ -883,6 +901,8 @@ def is_loaded() -> bool:
 def load(seed: int = DEFAULT_SEED) -> Summary:
     """Build Millbrook from ``seed`` in one transaction: all of it or, if anything fails, none of it."""
     _Town(seed).build()
+    for part in PARTS:
+        part.load(seed)
     return summary()
 
 
@@ -913,6 +933,8 @@ def delete() -> int:
     candidates |= set(
         User.objects.filter(Q(email__in=PERSONA_EMAILS) | Q(phone="+447700900123")).values_list("pk", flat=True)
     )
+    for part in reversed(PARTS):
+        part.delete(communities)
     Invitation.objects.filter(community__in=communities).delete()
     ApiToken.objects.filter(community__in=communities).delete()
     AuditEntry.objects.filter(community__in=communities).delete()
