@@ -14,7 +14,7 @@ from ostrom.communities.domain import DomainError
 from ostrom.communities.models import Member, User
 
 from ..domain import amounts
-from ..domain.batch import Failure, Movement, apply_batch
+from ..domain.batch import BatchResult, Failure, Movement, apply_batch
 from ..domain.limits import AccountState, apply_credit, apply_debit
 from ..models import Account, Currency, Transfer, TransferBatch, TransferKind
 from ..rules import rules_for
@@ -199,6 +199,7 @@ class Line:
     memo: str = ""
     category: str = ""
     reference: str = ""
+    on_behalf_of: int | None = None  # the member a coordinator acted for
 
 
 @dataclass
@@ -206,6 +207,7 @@ class BatchOutcome:
     batch: TransferBatch | None
     failures: list[Failure]
     transfer_ids: list[int]
+    already_posted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -228,51 +230,89 @@ def post_batch(
         raise DomainError("batch_empty", "There is nothing to post.")
     if len(lines) > MAX_BATCH:
         raise DomainError("batch_too_large", f"Post at most {MAX_BATCH:,} transfers at once.")
-    existing = TransferBatch.objects.filter(community_id=currency.community_id, key=key).first()
-    if existing is not None:
-        if existing.transfer_count != len(lines) or existing.kind != kind:
-            raise DomainError(
-                "exists_with_different_lines", "A batch with this key was already posted with other lines."
-            )
-        return BatchOutcome(existing, [], list(existing.transfers.values_list("pk", flat=True)))
+    text_failures = _text_failures(lines, memo)
     movements = [Movement(line.debit, line.credit, line.amount) for line in lines]
-    with transaction.atomic():
-        ids = {line.debit for line in lines} | {line.credit for line in lines}
-        states = _lock_for_batch(ids, currency)
-        result = apply_batch(states, movements, names=_names(ids) if dry_run else None)
-        if dry_run or not result.ok:
-            if not dry_run:
-                result = apply_batch(states, movements, names=_names(ids))
-            transaction.set_rollback(True)
-            return BatchOutcome(None, result.failures, [])
-        batch = TransferBatch.objects.create(
-            community_id=currency.community_id,
-            key=key,
-            kind=kind,
-            memo=memo,
-            transfer_count=len(lines),
-            created_by=actor,
+    try:
+        with transaction.atomic():
+            ids = {line.debit for line in lines} | {line.credit for line in lines}
+            states = _lock_for_batch(ids, currency)
+            # Checked after the locks, so two presses of "post" at once find the first one's batch.
+            existing = TransferBatch.objects.filter(community_id=currency.community_id, key=key).first()
+            if existing is not None:
+                return _already_posted(existing, lines, kind)
+            result = apply_batch(states, movements, names=_names(ids) if dry_run else None)
+            if dry_run or not result.ok or text_failures:
+                if not dry_run and not result.ok:
+                    result = apply_batch(states, movements, names=_names(ids))
+                transaction.set_rollback(True)
+                return BatchOutcome(None, sorted(result.failures + text_failures, key=lambda f: f.index), [])
+            return _write_batch(
+                currency, lines, result, states, key=key, kind=kind, actor=actor, memo=memo, reason=reason
+            )
+    except IntegrityError:
+        existing = TransferBatch.objects.filter(community_id=currency.community_id, key=key).first()
+        if existing is None:
+            raise
+        return _already_posted(existing, lines, kind)
+
+
+def _already_posted(existing: TransferBatch, lines: list[Line], kind: str) -> BatchOutcome:
+    if existing.transfer_count != len(lines) or existing.kind != kind:
+        raise DomainError("exists_with_different_lines", "A batch with this key was already posted with other lines.")
+    return BatchOutcome(
+        existing, [], list(existing.transfers.order_by("pk").values_list("pk", flat=True)), already_posted=True
+    )
+
+
+def _text_failures(lines: list[Line], memo: str) -> list[Failure]:
+    """Lines whose texts are too long for their columns: refused as rows, never as a database error."""
+    failures = []
+    for index, line in enumerate(lines):
+        spec = Spec(
+            0, 0, uuid.UUID(int=0), 1, 2, 1, memo=line.memo or memo, category=line.category, reference=line.reference
         )
-        specs = [
-            Spec(
-                community_id=currency.community_id, currency_id=currency.pk, key=uuid.uuid5(key, str(n)),
-                debit_account_id=line.debit, credit_account_id=line.credit, amount=line.amount,
-                memo=line.memo or memo, category=line.category, reference=line.reference, reason=reason,
-                created_by_id=actor.pk if actor else None, batch_id=batch.pk,
-            )
-            for n, line in enumerate(lines)
-        ]  # fmt: skip
-        transfer_ids = posting.write(specs, result.balances_after, states, result.states)
-        if actor is not None:
-            audit(
-                currency.community,
-                actor,
-                f"ledger.batch_{kind}",
-                None,
-                reason or memo,
-                batch=batch.pk,
-                transfers=len(lines),
-            )
+        try:
+            posting.check_spec(spec)
+        except DomainError as error:
+            failures.append(Failure(index, error.code, error.message))
+    return failures
+
+
+def _write_batch(
+    currency: Currency,
+    lines: list[Line],
+    result: BatchResult,
+    states: dict[int, AccountState],
+    *,
+    key: uuid.UUID,
+    kind: str,
+    actor: User | None,
+    memo: str,
+    reason: str,
+) -> BatchOutcome:
+    batch = TransferBatch.objects.create(
+        community_id=currency.community_id, key=key, kind=kind, memo=memo, transfer_count=len(lines), created_by=actor
+    )
+    specs = [
+        Spec(
+            community_id=currency.community_id, currency_id=currency.pk, key=uuid.uuid5(key, str(n)),
+            debit_account_id=line.debit, credit_account_id=line.credit, amount=line.amount,
+            memo=line.memo or memo, category=line.category, reference=line.reference, reason=reason,
+            created_by_id=actor.pk if actor else None, on_behalf_of_id=line.on_behalf_of, batch_id=batch.pk,
+        )
+        for n, line in enumerate(lines)
+    ]  # fmt: skip
+    transfer_ids = posting.write(specs, result.balances_after, states, result.states)
+    if actor is not None:
+        audit(
+            currency.community,
+            actor,
+            f"ledger.batch_{kind}",
+            None,
+            reason or memo,
+            batch=batch.pk,
+            transfers=len(lines),
+        )
     return BatchOutcome(batch, [], transfer_ids)
 
 
