@@ -21,6 +21,7 @@ from ostrom.communities.api import PATTERN_MESSAGES
 from ostrom.communities.api import router as communities_router
 from ostrom.communities.api_auth import ApiRateLimit, TokenAuth
 from ostrom.communities.domain import DomainError
+from ostrom.ledger.api import router as ledger_router
 
 # Django's own logger for failed requests, so the usual error e-mails and log handlers still see API crashes.
 request_logger = logging.getLogger("django.request")
@@ -91,6 +92,41 @@ DOMAIN_ERROR_STATUS = {
     "wrong_status": 409,
     "already_member": 409,
     "last_admin": 409,
+    # The ledger (ostrom/ledger/api.py). Naming an account, currency or member the community does not have is
+    # a 404, whether or not it exists in another community. Limits, frozen or closed accounts, holds already
+    # resolved and keys already used are 409s: the same request may succeed later, or with a new key.
+    "not_your_account": 403,
+    "not_allowed": 403,
+    "not_your_request": 403,
+    "account_unknown": 404,
+    "currency_unknown": 404,
+    "payee_unknown": 404,
+    "member_unknown": 404,
+    "transfer_unknown": 404,
+    "debit_limit_exceeded": 409,
+    "credit_limit_exceeded": 409,
+    "account_frozen": 409,
+    "account_closed": 409,
+    "account_unavailable": 409,
+    "member_not_active": 409,
+    "not_a_hold": 409,
+    "hold_already_resolved": 409,
+    "hold_expired": 409,
+    "not_reversible": 409,
+    "already_reversed": 409,
+    "request_closed": 409,
+    "request_expired": 409,
+    "exists_with_different_kind": 409,
+    "exists_with_different_debit_account": 409,
+    "exists_with_different_credit_account": 409,
+    "exists_with_different_amount": 409,
+    "exists_with_different_memo": 409,
+    "exists_with_different_category": 409,
+    "exists_with_different_reference": 409,
+    "exists_with_different_lines": 409,
+    "exists_with_different_payee": 409,
+    "exists_with_different_payer": 409,
+    "exists_with_different_currency": 409,
 }
 NO_CREDENTIALS = "Send your API token in the Authorization header: Bearer ost_…"
 UNREADABLE_BODY = "The request body is not valid JSON."
@@ -98,6 +134,9 @@ UNREADABLE_BODY = "The request body is not valid JSON."
 # Pydantic's wording, rewritten for people; {placeholders} come from the error's context.
 VALIDATION_MESSAGES = {
     "missing": "This is required.",
+    "string_unicode": "Remove the characters that are not valid text.",
+    "date_parsing": "Enter a date like 2026-03-02.",
+    "date_from_datetime_parsing": "Enter a date like 2026-03-02.",
     "string_too_long": "Keep this to {max_length} characters or fewer.",
     "string_too_short": "This cannot be empty.",
     "too_long": "Give at most {max_length} items.",
@@ -227,3 +266,4 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 api.add_router("/", communities_router)
+api.add_router("/", ledger_router)

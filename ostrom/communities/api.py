@@ -69,7 +69,8 @@ class StrictQuery(Schema):
     @model_validator(mode="after")
     def _no_unknown_parameters(self, info: ValidationInfo) -> Any:
         request = (info.context or {}).get("request")
-        unknown = sorted(set(request.GET) - set(type(self).model_fields)) if request is not None else []
+        known = {field.alias or name for name, field in type(self).model_fields.items()}
+        unknown = sorted(set(request.GET) - known) if request is not None else []
         if unknown:
             # Ninja's own error, not a ValueError, so the field names come out as the parameters themselves.
             raise ValidationError([{"loc": ("query", name), "type": "extra_forbidden", "msg": ""} for name in unknown])

@@ -113,7 +113,7 @@ def test_the_persona_table_covers_every_endpoint_in_the_schema(client, db):
     published = {
         (method, path.removeprefix(API).replace("{member_id}", "{member}").replace("{slug}", "…"))
         for path, operations in schema["paths"].items()
-        for method in operations
+        for method in [m for m in operations if operations[m]["tags"] == ["communities"]]
     }
     covered = {
         (case.values[0], case.values[1].replace("{pending}", "{member}").replace("{suspended}", "{member}"))

@@ -100,6 +100,8 @@ def _resolve_hold(held: Transfer, post_amount: int, *, key: uuid.UUID, actor: Us
         return posting.replay(spec)
     if held.kind != TransferKind.PENDING:
         raise DomainError("not_a_hold", "Only a hold can be taken or released.")
+    if post_amount and held.expires_at and held.expires_at <= timezone.now():
+        raise DomainError("hold_expired", "This hold has expired and can no longer be taken.")
     if post_amount and not 0 < post_amount <= held.amount:
         raise DomainError("amount_exceeds_hold", "You can take at most the amount held.", "amount")
     try:
@@ -162,7 +164,7 @@ def reverse(original: Transfer, *, actor: User, reason: str, key: uuid.UUID | No
         raise DomainError("not_reversible", "Only a completed payment can be reversed; release a hold instead.")
     if original.reverses_id is not None:
         raise DomainError("not_reversible", "A reversal can't itself be reversed; make a new transfer instead.")
-    key = key or uuid.uuid5(original.key, "reversal")
+    key = key or uuid.uuid4()  # a retry must pass the same key to get the first reversal back
     spec = Spec(
         community_id=original.community_id, currency_id=original.currency_id, key=key,
         debit_account_id=original.credit_account_id, credit_account_id=original.debit_account_id,
@@ -171,6 +173,8 @@ def reverse(original: Transfer, *, actor: User, reason: str, key: uuid.UUID | No
     )  # fmt: skip
     try:
         with transaction.atomic():
+            if Transfer.objects.filter(community_id=original.community_id, key=key).exists():
+                return posting.replay(spec)  # a retry of this very reversal returns it
             if Transfer.objects.filter(reverses=original).exists():
                 raise DomainError("already_reversed", "This transfer has already been reversed.")
             posted = posting.post_single(spec)

@@ -11,7 +11,9 @@ def test_the_demo_has_a_timebank_credits_and_a_history_that_sums_to_zero(db):
     assert {("riverside-timebank", "hours"), ("northgate", "credits"), ("eastfield-recycling", "recycling")} <= codes
     assert Transfer.objects.filter(kind=TransferKind.TRANSFER).count() > 150
     for currency in Currency.objects.all():
-        total = Account.objects.filter(currency=currency).aggregate(s=Sum(F("credits_posted") - F("debits_posted")))["s"]
+        total = Account.objects.filter(currency=currency).aggregate(s=Sum(F("credits_posted") - F("debits_posted")))[
+            "s"
+        ]
         assert total == 0, currency
     amara = Account.objects.get(currency__code="hours", member__user__email="amara@example.org")
     assert amara.debits_pending == 120  # her lift to the hospital is held
