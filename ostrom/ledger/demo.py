@@ -16,8 +16,17 @@ from ostrom.communities.demo import DemoPart
 from ostrom.communities.domain import Status
 from ostrom.communities.models import Community, Member
 
-from .actions import accounts, transfers
-from .models import Account, AccountKind, Currency, CurrencyKind, PaymentRequest, Transfer, TransferBatch
+from .actions import accounts, links, requests, transfers
+from .models import (
+    Account,
+    AccountKind,
+    CommunityLink,
+    Currency,
+    CurrencyKind,
+    PaymentRequest,
+    Transfer,
+    TransferBatch,
+)
 
 HOUR = 60
 HISTORY_DAYS = 90
@@ -46,6 +55,8 @@ def load(seed: int) -> None:
         default_debit_limit=0, issuance_limit=5_000,
     )  # fmt: skip
     _volunteer_credits(north_credits, rng)
+
+    _a_request_and_a_link(river_hours, north_hours)
 
     recycling = accounts.create_currency(
         eastfield, code="recycling", name="Eastfield Recycling Credits", kind=CurrencyKind.CREDIT, symbol="RC",
@@ -123,6 +134,18 @@ def _a_hold_and_a_correction(currency: Currency) -> None:
     )
 
 
+def _a_request_and_a_link(river_hours: Currency, north_hours: Currency) -> None:
+    """Colin asks Amara to pay for a repair; Riverside and Northgate agree to swap hours one for one."""
+    amara = Member.objects.get(community=river_hours.community, user__email="amara@example.org")
+    colin = Member.objects.get(community=river_hours.community, user__email="colin@example.org")
+    requests.request_payment(colin, amara, river_hours, HOUR, "Fixing the garden gate", _key("colin-asks-amara"))
+    dev = Member.objects.get(community=north_hours.community, user__email="dev@example.org")
+    link = links.link_communities(
+        colin, north_hours.community, river_hours, north_hours, 1, 1, trust_extended=20 * HOUR
+    )
+    links.accept_link(dev, link, trust_extended=20 * HOUR)
+
+
 def _volunteer_credits(currency: Currency, rng: random.Random, unit: int = 1) -> None:
     """Credits issued to volunteers, some spent at partner organisations."""
     people = _member_accounts(currency)
@@ -170,10 +193,14 @@ def _volunteer_credits(currency: Currency, rng: random.Random, unit: int = 1) ->
 def delete(communities: QuerySet[Community]) -> None:
     """Remove the demo's ledger rows, most dependent first (transfers and accounts are PROTECTed)."""
     PaymentRequest.objects.filter(community__in=communities).delete()
+    links_here = CommunityLink.objects.filter(community__in=communities) | CommunityLink.objects.filter(
+        partner__in=communities
+    )
     Transfer.objects.filter(community__in=communities).exclude(pending__isnull=True, reverses__isnull=True).delete()
     Transfer.objects.filter(community__in=communities).delete()
     TransferBatch.objects.filter(community__in=communities).delete()
     Account.objects.filter(community__in=communities).delete()
+    links_here.delete()
     Currency.objects.filter(community__in=communities).delete()
 
 
