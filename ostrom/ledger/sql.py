@@ -1,101 +1,110 @@
 """The SQL of the hot path: one transfer, posted or held, in as few round trips as the database allows.
 
-PostgreSQL runs it as one function call (one round trip, accounts locked in ascending id order);
-SQLite runs the same three statements inside its single-writer transaction. Either way the account
-limits are enforced by the CHECK constraints on ledger_account, not by Python.
+PostgreSQL runs it as one function call, so one round trip: the two accounts are locked in ascending id
+order (so two transfers between the same pair never deadlock) and updated together, and the transfer row is
+inserted with both balances after it. SQLite runs one UPDATE of both accounts and one
+INSERT inside its single-writer transaction (BEGIN IMMEDIATE, see settings), so it needs no row locks.
 
-Changing POSTGRES_FUNCTION needs a new migration that runs it again (CREATE OR REPLACE)."""
+Either way the database, not Python, has the last word: the CHECK constraints on ledger_account refuse a
+transfer that would take an account past its limit, and the unique constraint on (community, key) refuses a
+key used twice -- the caller then returns the first transfer made with that key (see posting.post_single).
 
-# Growth of the debit limit with what an account has received (see domain.limits.grown_debit_limit).
-_GROWN_LIMIT = """
-    CASE WHEN a.id = {credit} AND NOT {pending} AND a.limit_growth_permille > 0
-              AND a.debit_limit IS NOT NULL AND a.debit_limit_base IS NOT NULL
-         THEN {least}(COALESCE(a.limit_growth_cap, 9223372036854775807),
-                      a.debit_limit_base + (a.credits_posted + {amount}) * a.limit_growth_permille / 1000)
-         ELSE a.debit_limit END"""
+Changing POSTGRES_FUNCTION needs a new migration that runs it again (see migrations/0003)."""
 
-_UPDATE_ACCOUNTS = """
-UPDATE ledger_account AS a SET
+import re
+
+# What one transfer does to an account's totals. ``{target}`` is the account being updated; the debit account
+# takes the debit side, the credit account the credit side, and a posted credit may grow the debit limit
+# (see domain.limits.grown_debit_limit: base + credits received * permille / 1000, up to the cap).
+_SET_TOTALS = """
     debits_pending = a.debits_pending + CASE WHEN a.id = {debit} AND {pending} THEN {amount} ELSE 0 END,
     debits_posted = a.debits_posted + CASE WHEN a.id = {debit} AND NOT {pending} THEN {amount} ELSE 0 END,
     credits_pending = a.credits_pending + CASE WHEN a.id = {credit} AND {pending} THEN {amount} ELSE 0 END,
     credits_posted = a.credits_posted + CASE WHEN a.id = {credit} AND NOT {pending} THEN {amount} ELSE 0 END,
-    debit_limit = {grown}
-WHERE a.id IN ({debit}, {credit}) AND a.community_id = {community} AND a.currency_id = {currency}
-  AND a.status = 'active'"""
+    debit_limit = CASE WHEN a.id = {credit} AND NOT {pending} AND a.limit_growth_permille > 0
+                            AND a.debit_limit IS NOT NULL AND a.debit_limit_base IS NOT NULL
+                       THEN {least}(COALESCE(a.limit_growth_cap, 9223372036854775807),
+                                    a.debit_limit_base + (a.credits_posted + {amount}) * a.limit_growth_permille / 1000)
+                       ELSE a.debit_limit END"""
 
-_COLUMNS = """community_id, currency_id, key, kind, debit_account_id, credit_account_id, amount, expires_at,
-    memo, category, reference, reason, created_by_id, on_behalf_of_id, batch_id, reverses_id, created_at,
-    debit_balance_after, credit_balance_after"""
+# Only an active account of this community and currency can take part; anything else touches no row.
+_USABLE = "a.community_id = {community} AND a.currency_id = {currency} AND a.status = 'active'"
 
-_BALANCES = """(SELECT credits_posted - debits_posted FROM ledger_account WHERE id = {debit}),
-    (SELECT credits_posted - debits_posted FROM ledger_account WHERE id = {credit})"""
+COLUMNS = (
+    "community_id", "currency_id", "key", "kind", "debit_account_id", "credit_account_id", "amount", "expires_at",
+    "memo", "category", "reference", "reason", "created_by_id", "on_behalf_of_id", "batch_id", "reverses_id",
+    "pending_id", "created_at", "debit_balance_after", "credit_balance_after",
+)  # fmt: skip
+# Their PostgreSQL types, in the same order, for a binary COPY (see posting._copy_transfers).
+COLUMN_TYPES = (
+    "bigint", "bigint", "uuid", "text", "bigint", "bigint", "bigint", "timestamptz",
+    "text", "text", "text", "text", "bigint", "bigint", "bigint", "bigint",
+    "bigint", "timestamptz", "bigint", "bigint",
+)  # fmt: skip
 
+_PG = {"debit": "p_debit", "credit": "p_credit", "amount": "p_amount", "pending": "v_pending", "least": "LEAST"}
 
-def _update(least: str, **names: str) -> str:
-    return _UPDATE_ACCOUNTS.format(grown=_GROWN_LIMIT.format(least=least, **names), **names)
+# The argument list is unchanged since 0002; the result lost its ``replayed`` column (a used key is now
+# refused by the unique constraint), which is why migration 0003 drops the old function first.
+POSTGRES_SIGNATURE = (
+    "ledger_transfer(bigint, bigint, uuid, text, bigint, bigint, bigint, timestamptz, text, text, text, text, "
+    "bigint, bigint, bigint, bigint, timestamptz)"
+)
 
-
+# Why this shape: each statement that writes a table re-reads that table's CHECK constraints and opens all its
+# indexes, which costs more on the server than the write itself. So both accounts change in ONE update (after
+# a plain lock in id order, so two transfers between the same pair never deadlock) and the transfer row goes in
+# with one insert, its balances taken from what the update returned.
 POSTGRES_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION ledger_transfer(
     p_community bigint, p_currency bigint, p_key uuid, p_kind text, p_debit bigint, p_credit bigint,
     p_amount bigint, p_expires_at timestamptz, p_memo text, p_category text, p_reference text, p_reason text,
     p_created_by bigint, p_on_behalf_of bigint, p_batch bigint, p_reverses bigint, p_now timestamptz
-) RETURNS TABLE (transfer_id bigint, replayed boolean, debit_balance bigint, credit_balance bigint)
+) RETURNS TABLE (transfer_id bigint, debit_balance bigint, credit_balance bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-    p_pending boolean := p_kind = 'pending';
-    touched integer;
+    v_pending boolean := p_kind = 'pending';
+    v_touched integer;
+    v_debit_balance bigint;
+    v_credit_balance bigint;
 BEGIN
-    -- Lock both accounts in ascending id order, so two transfers between the same pair never deadlock.
     PERFORM 1 FROM ledger_account WHERE id IN (p_debit, p_credit) ORDER BY id FOR UPDATE;
-    -- A retry with a key already used returns the first result; the caller compares the fields.
-    RETURN QUERY SELECT t.id, true, t.debit_balance_after, t.credit_balance_after
-        FROM ledger_transfer t WHERE t.community_id = p_community AND t.key = p_key;
-    IF FOUND THEN RETURN; END IF;
-    {
-    _update(
-        "LEAST",
-        debit="p_debit",
-        credit="p_credit",
-        amount="p_amount",
-        pending="p_pending",
-        community="p_community",
-        currency="p_currency",
+    WITH updated AS (
+        UPDATE ledger_account AS a SET {_SET_TOTALS.format(**_PG)}
+        WHERE a.id IN (p_debit, p_credit) AND {_USABLE.format(community="p_community", currency="p_currency")}
+        RETURNING a.id, a.credits_posted - a.debits_posted AS balance
     )
-};
-    GET DIAGNOSTICS touched = ROW_COUNT;
-    IF touched <> 2 THEN
+    SELECT count(*), max(balance) FILTER (WHERE id = p_debit), max(balance) FILTER (WHERE id = p_credit)
+        INTO v_touched, v_debit_balance, v_credit_balance FROM updated;
+    IF v_touched <> 2 THEN
         RAISE EXCEPTION 'ledger:account_unavailable';
     END IF;
-    RETURN QUERY INSERT INTO ledger_transfer ({_COLUMNS})
-        VALUES (p_community, p_currency, p_key, p_kind, p_debit, p_credit, p_amount, p_expires_at,
-                p_memo, p_category, p_reference, p_reason, p_created_by, p_on_behalf_of, p_batch, p_reverses, p_now,
-                {_BALANCES.format(debit="p_debit", credit="p_credit")})
-        RETURNING id, false, debit_balance_after, credit_balance_after;
+    RETURN QUERY INSERT INTO ledger_transfer ({", ".join(COLUMNS)})
+    VALUES (p_community, p_currency, p_key, p_kind, p_debit, p_credit, p_amount, p_expires_at, p_memo, p_category,
+            p_reference, p_reason, p_created_by, p_on_behalf_of, p_batch, p_reverses, NULL, p_now,
+            v_debit_balance, v_credit_balance)
+    RETURNING id, debit_balance_after, credit_balance_after;
 END
 $$;
 """
 
 POSTGRES_CALL = "SELECT * FROM ledger_transfer(" + ", ".join(["%s"] * 17) + ")"
 
-SQLITE_FIND = (
-    "SELECT id, debit_balance_after, credit_balance_after FROM ledger_transfer WHERE community_id = %s AND key = %s"
+# SQLite: written in Django's placeholder style, so the same text runs through Django's cursor (which logs it
+# when something is watching queries) or, converted by ``for_sqlite3``, straight on the driver.
+SQLITE_UPDATE = (
+    "UPDATE ledger_account AS a SET"
+    + _SET_TOTALS.format(
+        debit="%(debit)s", credit="%(credit)s", amount="%(amount)s", pending="%(pending)s", least="MIN"
+    )
+    + "\nWHERE a.id IN (%(debit)s, %(credit)s) AND "
+    + _USABLE.format(community="%(community)s", currency="%(currency)s")
+    + "\nRETURNING id, credits_posted - debits_posted"
 )
 
-SQLITE_UPDATE = _update(
-    "MIN",
-    debit="%(debit)s",
-    credit="%(credit)s",
-    amount="%(amount)s",
-    pending="%(pending)s",
-    community="%(community)s",
-    currency="%(currency)s",
-)
+SQLITE_INSERT = f"INSERT INTO ledger_transfer ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
 
-SQLITE_INSERT = f"""
-INSERT INTO ledger_transfer ({_COLUMNS})
-VALUES (%(community)s, %(currency)s, %(key)s, %(kind)s, %(debit)s, %(credit)s, %(amount)s, %(expires_at)s,
-        %(memo)s, %(category)s, %(reference)s, %(reason)s, %(created_by)s, %(on_behalf_of)s, %(batch)s, %(reverses)s,
-        %(now)s, {_BALANCES.format(debit="%(debit)s", credit="%(credit)s")})
-RETURNING id, debit_balance_after, credit_balance_after"""
+
+def for_sqlite3(query: str) -> str:
+    """The same statement in the sqlite3 module's own placeholder style (:name and ?)."""
+    return re.sub(r"%\((\w+)\)s", r":\1", query).replace("%s", "?")

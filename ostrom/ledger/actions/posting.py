@@ -1,19 +1,26 @@
 """The ledger engine: every change to account totals goes through one of two paths here.
 
-- ``post_single``: one transfer (posted or held) through the hot SQL in ledger/sql.py.
-- ``post_states``: any number of transfers whose effect on the accounts was worked out by the domain
-  (batches, posting or voiding holds, reversals), written after locking every account in id order.
+- ``post_single``: one transfer (posted or held, and reversals) through the hot SQL in ledger/sql.py: one
+  round trip on PostgreSQL, the database's constraints deciding limits and repeated keys.
+- ``lock_states`` then ``write``: any number of transfers whose effect on the accounts was worked out by the
+  domain (batches, taking or releasing holds), written after locking every account in id order; on
+  PostgreSQL the rows go in with one COPY and the totals with one UPDATE.
 
 Callers are the functions in ledger/actions; nothing else writes ledger rows."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from ostrom.communities.domain import DomainError
@@ -97,65 +104,128 @@ def post_single(spec: Spec) -> Posted:
     except IntegrityError as error:
         name = errors.constraint_name(error)
         if name == "transfer_key_unique_in_community":
-            return replay(spec)  # the same key raced in from another connection
-        if name in errors.LIMIT_CONSTRAINTS:
-            side = "debit" if name == "account_debit_within_limit" else "credit"
-            account_id = spec.debit_account_id if side == "debit" else spec.credit_account_id
-            raise errors.limit_error(
-                Account.objects.select_related("currency", "member", "organisation").get(pk=account_id), side
-            ) from None
-        raise
+            return replay(spec)  # a retry, or the same key raced in from another connection
+        if name not in errors.LIMIT_CONSTRAINTS:
+            raise
+        if _key_used(spec):
+            return replay(spec)  # a retry of a transfer that itself used up the room left
+        side = "debit" if name == "account_debit_within_limit" else "credit"
+        account_id = spec.debit_account_id if side == "debit" else spec.credit_account_id
+        raise errors.limit_error(
+            Account.objects.select_related("currency", "member", "organisation").get(pk=account_id), side
+        ) from None
     except DatabaseError as error:
         if "ledger:account_unavailable" not in str(error):
             raise
+        if _key_used(spec):
+            return replay(spec)  # a retry after the account was frozen: the first transfer stands
         raise _unavailable(spec) from None
-    transfer_id, replayed, debit_after, credit_after = row
-    if replayed:
-        return replay(spec)
+    transfer_id, debit_after, credit_after = row
     return Posted(
         transfer_id, spec.key, spec.amount, spec.debit_account_id, spec.credit_account_id, debit_after, credit_after
     )
 
 
-def _post_postgres(spec: Spec, now: datetime) -> tuple[int, bool, int, int]:
-    params = [
+# The hot path talks to the driver directly (no Django cursor wrapper, no per-query bookkeeping): measured, about
+# 100 microseconds of Python per transfer instead of 150 to 240. When something is watching queries -- DEBUG,
+# assertNumQueries, an execute_wrapper -- it goes through Django's cursor instead, so every statement is seen.
+def _watched(db: BaseDatabaseWrapper) -> bool:
+    return db.queries_logged or bool(db.execute_wrappers)
+
+
+def _post_postgres(spec: Spec, now: datetime) -> tuple[int, int, int]:
+    params = (
         spec.community_id, spec.currency_id, spec.key, spec.kind, spec.debit_account_id, spec.credit_account_id,
         spec.amount, spec.expires_at, spec.memo, spec.category, spec.reference, spec.reason, spec.created_by_id,
         spec.on_behalf_of_id, spec.batch_id, spec.reverses_id, now,
-    ]  # fmt: skip
-    # Inside a caller's transaction a refused transfer must not poison the rest of it: use a savepoint.
-    # At the top level (the common case) the call runs in autocommit: one round trip in all.
-    if connection.in_atomic_block:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql.POSTGRES_CALL, params)
-            return cursor.fetchone()
-    with connection.cursor() as cursor:
+    )  # fmt: skip
+    db = connections[DEFAULT_DB_ALIAS]
+    # At the top level (the common case) the call runs in autocommit: one round trip in all. Inside a caller's
+    # transaction a refused transfer must not poison the rest of it: use a savepoint.
+    if db.in_atomic_block or not db.get_autocommit():
+        with transaction.atomic():
+            return _call_postgres(db, params)
+    return _call_postgres(db, params)
+
+
+def _call_postgres(db: BaseDatabaseWrapper, params: tuple) -> tuple[int, int, int]:
+    with _postgres_cursor(db) as cursor:
         cursor.execute(sql.POSTGRES_CALL, params)
         return cursor.fetchone()
 
 
-def _post_sqlite(spec: Spec, now: datetime) -> tuple[int, bool, int, int]:
-    ops = connection.ops
-    params: dict[str, Any] = {
-        "community": spec.community_id, "currency": spec.currency_id, "key": spec.key.hex, "kind": spec.kind,
-        "debit": spec.debit_account_id, "credit": spec.credit_account_id, "amount": spec.amount,
-        "pending": spec.kind == "pending", "expires_at": ops.adapt_datetimefield_value(spec.expires_at),
-        "memo": spec.memo, "category": spec.category, "reference": spec.reference, "reason": spec.reason,
-        "created_by": spec.created_by_id, "on_behalf_of": spec.on_behalf_of_id, "batch": spec.batch_id,
-        "reverses": spec.reverses_id, "now": ops.adapt_datetimefield_value(now),
+@contextmanager
+def _postgres_cursor(db: BaseDatabaseWrapper) -> Iterator[Any]:
+    """A cursor that binds parameters on the server, so they travel apart from the query and big arrays go in
+    binary, instead of being quoted into the SQL text in Python (Django's default). Through Django's own cursor
+    when something is watching queries."""
+    if _watched(db):
+        with db.cursor() as cursor:
+            yield cursor
+        return
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+        yield cursor
+
+
+def _post_sqlite(spec: Spec, now: datetime) -> tuple[int, int, int]:
+    db = connections[DEFAULT_DB_ALIAS]
+    adapt = db.ops.adapt_datetimefield_value
+    debit, credit = spec.debit_account_id, spec.credit_account_id
+    update = {
+        "debit": debit, "credit": credit, "amount": spec.amount, "pending": spec.kind == "pending",
+        "community": spec.community_id, "currency": spec.currency_id,
     }  # fmt: skip
-    # SQLite has one writer at a time (BEGIN IMMEDIATE, see settings), so no row locks are needed.
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql.SQLITE_FIND, [spec.community_id, params["key"]])
-        found = cursor.fetchone()
-        if found:
-            return found[0], True, found[1], found[2]
-        cursor.execute(sql.SQLITE_UPDATE, params)
-        if cursor.rowcount != 2:
+    insert = (
+        spec.community_id, spec.currency_id, spec.key.hex, spec.kind, debit, credit, spec.amount,
+        adapt(spec.expires_at), spec.memo, spec.category, spec.reference, spec.reason, spec.created_by_id,
+        spec.on_behalf_of_id, spec.batch_id, spec.reverses_id, spec.pending_id, adapt(now),
+    )  # fmt: skip
+    with _sqlite_transaction(db) as execute:
+        balances = dict(execute(sql.SQLITE_UPDATE, update).fetchall())
+        if len(balances) != 2:
             raise DatabaseError("ledger:account_unavailable")
-        cursor.execute(sql.SQLITE_INSERT, params)
-        transfer_id, debit_after, credit_after = cursor.fetchone()
-        return transfer_id, False, debit_after, credit_after
+        transfer_id = execute(sql.SQLITE_INSERT, (*insert, balances[debit], balances[credit])).lastrowid
+    return transfer_id, balances[debit], balances[credit]
+
+
+_SQLITE3 = {query: sql.for_sqlite3(query) for query in (sql.SQLITE_UPDATE, sql.SQLITE_INSERT)}
+
+
+@contextmanager
+def _sqlite_transaction(db: BaseDatabaseWrapper) -> Iterator[Callable[[str, Any], Any]]:
+    """One write transaction on SQLite, yielding a function that runs a statement in it.
+
+    SQLite has one writer at a time: BEGIN IMMEDIATE (the settings' transaction_mode) takes the write lock
+    up front, so no row locks are needed. Unwatched and at the top level, the transaction is begun and ended
+    on the driver's connection directly, which costs a fraction of transaction.atomic's bookkeeping."""
+    if _watched(db) or db.in_atomic_block or not db.get_autocommit():
+
+        def through_django(query: str, params: Any) -> Any:
+            cursor = db.cursor()
+            cursor.execute(query, params)
+            return cursor
+
+        with transaction.atomic(using=db.alias):
+            yield through_django
+        return
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    raw = db.connection
+    with db.wrap_database_errors:
+        raw.execute(f"BEGIN {getattr(db, 'transaction_mode', None) or ''}")
+        try:
+            yield lambda query, params: raw.execute(_SQLITE3[query], params)
+        except BaseException:
+            if raw.in_transaction:  # SQLite may have rolled back already (e.g. on a full disk)
+                raw.execute("ROLLBACK")
+            raise
+        raw.execute("COMMIT")
+
+
+def _key_used(spec: Spec) -> bool:
+    return Transfer.objects.filter(community_id=spec.community_id, key=spec.key).exists()
 
 
 def replay(spec: Spec) -> Posted:
@@ -185,12 +255,20 @@ def _unavailable(spec: Spec) -> DomainError:
 def lock_states(account_ids: set[int], community_id: int, currency_id: int) -> dict[int, AccountState]:
     """Lock the accounts in ascending id order and read their totals. Call inside transaction.atomic."""
     ordered = sorted(account_ids)
-    rows = (
-        Account.objects.select_for_update()
-        .filter(pk__in=ordered)
-        .order_by("pk")
-        .values_list(*STATE_FIELDS, "community_id", "currency_id", "status")
-    )
+    columns = ", ".join((*STATE_FIELDS, "community_id", "currency_id", "status"))
+    # One parameter however many accounts (a batch may name tens of thousands): an array on PostgreSQL,
+    # a JSON list on SQLite, which has one writer at a time and so needs no row locks.
+    if connection.vendor == "postgresql":
+        with _postgres_cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
+            cursor.execute(f"SELECT {columns} FROM ledger_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [ordered])
+            rows = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM ledger_account WHERE id IN (SELECT value FROM json_each(%s)) ORDER BY id",
+                [json.dumps(ordered)],
+            )
+            rows = cursor.fetchall()
     states: dict[int, AccountState] = {}
     found: dict[int, tuple[int, int, str]] = {}
     for row in rows:
@@ -212,6 +290,38 @@ def write(
 ) -> list[int]:
     """Insert the transfer rows and set the changed accounts' totals, in the caller's transaction."""
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        ids = _copy_transfers(specs, balances_after, now)
+    else:
+        ids = _insert_transfers(specs, balances_after, now)
+    _set_totals([state for account_id, state in after.items() if state != before.get(account_id)])
+    return ids
+
+
+def _copy_transfers(specs: list[Spec], balances_after: list[tuple[int, int]], now: datetime) -> list[int]:
+    """PostgreSQL: take the ids from the sequence in one query, then stream the rows in with a binary COPY, the
+    fastest way in (a 10,000-line levy is one COPY instead of five 2,000-row INSERTs built in Python)."""
+    with _postgres_cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('ledger_transfer', 'id')) FROM generate_series(1, %s)",
+            [len(specs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        with cursor.copy(f"COPY ledger_transfer (id, {', '.join(sql.COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["bigint", *sql.COLUMN_TYPES])
+            for transfer_id, s, (debit_after, credit_after) in zip(ids, specs, balances_after, strict=True):
+                copy.write_row(
+                    (
+                        transfer_id, s.community_id, s.currency_id, s.key, s.kind, s.debit_account_id,
+                        s.credit_account_id, s.amount, s.expires_at, s.memo, s.category, s.reference, s.reason,
+                        s.created_by_id, s.on_behalf_of_id, s.batch_id, s.reverses_id, s.pending_id, now,
+                        debit_after, credit_after,
+                    )
+                )  # fmt: skip
+    return ids
+
+
+def _insert_transfers(specs: list[Spec], balances_after: list[tuple[int, int]], now: datetime) -> list[int]:
     rows = [
         Transfer(
             community_id=s.community_id, currency_id=s.currency_id, key=s.key, kind=s.kind,
@@ -223,34 +333,28 @@ def write(
         )
         for s, (d, c) in zip(specs, balances_after, strict=True)
     ]  # fmt: skip
-    created = Transfer.objects.bulk_create(rows, batch_size=2000)
-    changed = [state for account_id, state in after.items() if state != before.get(account_id)]
-    _set_totals(changed)
-    return [t.pk for t in created]
+    return [t.pk for t in Transfer.objects.bulk_create(rows, batch_size=2000)]
+
+
+TOTALS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted", "debit_limit")
 
 
 def _set_totals(states: list[AccountState]) -> None:
     if not states:
         return
-    fields = ("debits_pending", "debits_posted", "credits_pending", "credits_posted", "debit_limit")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(states))
-            params: list[Any] = []
-            for s in states:
-                params.extend(
-                    [s.id, s.debits_pending, s.debits_posted, s.credits_pending, s.credits_posted, s.debit_limit]
-                )
+    if connection.vendor == "postgresql":
+        # One array per column, however many accounts changed.
+        columns = [[s.id for s in states], *([getattr(s, f) for s in states] for f in TOTALS)]
+        with _postgres_cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
             cursor.execute(
-                f"UPDATE ledger_account AS a SET {', '.join(f'{f} = v.{f}::bigint' for f in fields)} "
-                f"FROM (VALUES {values}) AS v(id, {', '.join(fields)}) WHERE a.id = v.id",
-                params,
+                f"UPDATE ledger_account AS a SET {', '.join(f'{f} = v.{f}' for f in TOTALS)} "
+                f"FROM unnest({', '.join(['%s::bigint[]'] * len(columns))}) AS v(id, {', '.join(TOTALS)}) "
+                "WHERE a.id = v.id",
+                columns,
             )
-        else:
-            cursor.executemany(
-                f"UPDATE ledger_account SET {', '.join(f'{f} = %s' for f in fields)} WHERE id = %s",
-                [
-                    (s.debits_pending, s.debits_posted, s.credits_pending, s.credits_posted, s.debit_limit, s.id)
-                    for s in states
-                ],
-            )
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE ledger_account SET {', '.join(f'{f} = %s' for f in TOTALS)} WHERE id = %s",
+            [(*(getattr(s, f) for f in TOTALS), s.id) for s in states],
+        )
