@@ -34,6 +34,7 @@ def create_currency(
     _check_limit(default_debit_limit, "default_debit_limit")
     if default_credit_limit is not None:
         _check_limit(default_credit_limit, "default_credit_limit")
+    _check_growth_cap(default_debit_limit, limit_growth_permille, limit_growth_cap, "limit_growth_cap")
     try:
         with transaction.atomic():
             currency = Currency.objects.create(
@@ -55,6 +56,14 @@ def create_currency(
     except IntegrityError:
         raise DomainError("currency_exists", "This community already has a currency with that code.", "code") from None
     return currency
+
+
+def _check_growth_cap(base: int | None, permille: int, cap: int | None, field: str) -> None:
+    """A growing limit must never shrink: its cap may not be below the limit it grows from."""
+    if permille and cap is not None and base is not None and cap < base:
+        raise DomainError(
+            "growth_cap_below_limit", "The most a limit can grow to can't be less than the limit itself.", field
+        )
 
 
 def _check_limit(value: int, field: str) -> None:
@@ -102,6 +111,7 @@ def set_limits(
         if value is not None:
             _check_limit(value, field)
     locked = Account.objects.select_for_update().get(pk=account.pk)
+    _check_growth_cap(debit_limit, locked.limit_growth_permille, locked.limit_growth_cap, "debit_limit")
     state = AccountState(
         locked.pk, locked.debits_pending, locked.debits_posted, locked.credits_pending, locked.credits_posted,
         debit_limit, credit_limit, debit_limit, locked.limit_growth_permille, locked.limit_growth_cap,

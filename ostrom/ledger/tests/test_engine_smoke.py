@@ -78,3 +78,29 @@ def test_a_transfer_is_reversed_once(mina_account, cora_account, coordinator):
 
     assert refused.value.code == "already_reversed"
     assert fresh(mina_account).balance == 0
+
+
+def test_a_growing_limit_cannot_be_capped_below_where_it_starts(community):
+    with pytest.raises(DomainError) as refused:
+        actions.create_currency(
+            community, code="h2", name="Hours", kind="time", default_debit_limit=10 * HOUR,
+            limit_growth_permille=500, limit_growth_cap=5 * HOUR,
+        )  # fmt: skip
+
+    assert refused.value.code == "growth_cap_below_limit"
+
+
+def test_receiving_help_raises_a_growing_limit_up_to_its_cap(community, member):
+    hours = actions.create_currency(
+        community, code="grow", name="Hours", kind="time", default_debit_limit=2 * HOUR,
+        limit_growth_permille=500, limit_growth_cap=3 * HOUR,
+    )  # fmt: skip
+    giver = actions.open_account(hours, member=member)
+    receiver = actions.system_account(hours, "issuance")  # no limit: it stands for everyone Mina helped
+
+    actions.transfer(debit=receiver, credit=giver, amount=HOUR, key=uuid.uuid4())
+    assert fresh(giver).debit_limit == 2 * HOUR + 30
+    actions.transfer(debit=receiver, credit=giver, amount=HOUR, key=uuid.uuid4())
+    assert fresh(giver).debit_limit == 3 * HOUR
+    actions.transfer(debit=receiver, credit=giver, amount=HOUR, key=uuid.uuid4())
+    assert fresh(giver).debit_limit == 3 * HOUR
