@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ostrom.web",
     "ostrom.communities",
     "ostrom.ledger",
+    "ostrom.notify",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -162,6 +163,30 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ostrom <noreply@localhost>")
+
+# Messages: the outbox is drained by the worker; SMS goes through one adapter chosen here (see README, "Messages
+# and SMS"). "console" prints, "file" appends JSON lines (tests and demo), "govuk_notify" and "http_gateway" send.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(BASE_DIR / "var" / "sms.jsonl"))
+GOVUK_NOTIFY_API_KEY = os.environ.get("GOVUK_NOTIFY_API_KEY", "")
+GOVUK_NOTIFY_BASE_URL = os.environ.get("GOVUK_NOTIFY_BASE_URL", "")
+GOVUK_NOTIFY_SMS_TEMPLATE_ID = os.environ.get("GOVUK_NOTIFY_SMS_TEMPLATE_ID", "")
+GOVUK_NOTIFY_EMAIL_TEMPLATE_ID = os.environ.get("GOVUK_NOTIFY_EMAIL_TEMPLATE_ID", "")
+GOVUK_NOTIFY_CALLBACK_TOKEN = os.environ.get("GOVUK_NOTIFY_CALLBACK_TOKEN", "")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_AUTH_HEADER = os.environ.get("SMS_GATEWAY_AUTH_HEADER", "")
+SMS_GATEWAY_FIELDS = os.environ.get("SMS_GATEWAY_FIELDS", "")
+SMS_GATEWAY_ID_FIELD = os.environ.get("SMS_GATEWAY_ID_FIELD", "id")
+SMS_GATEWAY_SENDER = os.environ.get("SMS_GATEWAY_SENDER", "Ostrom")
+SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
+SMS_WEBHOOK_TIMESTAMP_HEADER = os.environ.get("SMS_WEBHOOK_TIMESTAMP_HEADER", "X-Ostrom-Timestamp")
+SMS_WEBHOOK_SIGNATURE_HEADER = os.environ.get("SMS_WEBHOOK_SIGNATURE_HEADER", "X-Ostrom-Signature")
+# Inbound commands a number may send in SMS_RATE_WINDOW_SECONDS before it is told to wait.
+SMS_RATE_LIMIT = int(os.environ.get("SMS_RATE_LIMIT", "10"))
+SMS_RATE_WINDOW_SECONDS = int(os.environ.get("SMS_RATE_WINDOW_SECONDS", "600"))
+# Attempts before a message becomes a dead letter, and how long a worker's claim lasts before another may retry it.
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "6"))
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "120"))
 
 # Sessions and cookies: short-lived, HttpOnly, secure in production.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(14 * 24 * 3600)))
