@@ -220,30 +220,53 @@ class Transfer(models.Model):
     """An immutable movement of value. Never updated or deleted: corrections are new transfers."""
 
     id = models.BigAutoField(primary_key=True)
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
-    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    # No foreign-key constraints in the database on this table. Every reference is checked where the row is
+    # made -- the engine (ledger/actions/posting.py, the only writer) locks every account a transfer names in
+    # the same transaction and refuses unknown ones, a batch or hold is read under the same locks -- and
+    # verify_ledger checks every reference again. Measured why: the constraint triggers cost more than the
+    # insert itself (a 10,000-line levy spent longer checking at commit than writing), and each check took a
+    # shared lock on the few hot community and currency rows, which PostgreSQL turns into a multixact under
+    # concurrent trading. Deletion is still guarded: Django's PROTECT refuses to delete what a transfer names.
+    community = models.ForeignKey(Community, models.PROTECT, related_name="+", db_constraint=False, db_index=False)
+    currency = models.ForeignKey(Currency, models.PROTECT, related_name="+", db_constraint=False, db_index=False)
     key = models.UUIDField(default=uuid.uuid4, help_text="Chosen by the client, so a retry never pays twice.")
     kind = models.CharField(max_length=8, choices=TransferKind.choices, default=TransferKind.TRANSFER)
-    debit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    credit_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the (account, id) history indexes below.
+    debit_account = models.ForeignKey(Account, models.PROTECT, related_name="+", db_constraint=False, db_index=False)
+    credit_account = models.ForeignKey(Account, models.PROTECT, related_name="+", db_constraint=False, db_index=False)
     amount = models.BigIntegerField()
     pending = models.OneToOneField(
         "self",
+        models.PROTECT,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
         related_name="resolution",
+        db_constraint=False,
         help_text="The hold this posts or voids.",
     )
     expires_at = models.DateTimeField(null=True, blank=True)
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal")
-    batch = models.ForeignKey(TransferBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="transfers")
+    reverses = models.OneToOneField(
+        "self", models.PROTECT, null=True, blank=True, related_name="reversal", db_constraint=False
+    )
+    batch = models.ForeignKey(
+        TransferBatch,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+        db_constraint=False,
+        db_index=False,
+    )
     memo = models.CharField(max_length=500, blank=True)
     category = models.CharField(max_length=40, blank=True)
     reference = models.CharField(max_length=80, blank=True, help_text="What it pays for, e.g. exchange:42.")
     reason = models.CharField(max_length=500, blank=True, help_text="Why a coordinator made or corrected it.")
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    on_behalf_of = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        User, models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False, db_index=False
+    )
+    on_behalf_of = models.ForeignKey(
+        Member, models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False, db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     # Posted balances of both accounts just after this transfer, so a statement shows a running balance
     # without summing history.
@@ -270,6 +293,12 @@ class Transfer(models.Model):
             models.Index(fields=["debit_account", "id"], name="transfer_debit_history"),
             models.Index(fields=["credit_account", "id"], name="transfer_credit_history"),
             models.Index(fields=["community", "created_at"], name="transfer_community_time"),
+            # Most transfers have no batch, author or principal: partial indexes cost those inserts nothing.
+            models.Index(fields=["batch"], name="transfer_batch", condition=Q(batch__isnull=False)),
+            models.Index(fields=["created_by"], name="transfer_created_by", condition=Q(created_by__isnull=False)),
+            models.Index(
+                fields=["on_behalf_of"], name="transfer_on_behalf_of", condition=Q(on_behalf_of__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

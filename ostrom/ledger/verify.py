@@ -239,6 +239,39 @@ def _check_transfer_accounts(scope: _Scope) -> list[Finding]:
     ]
 
 
+# The transfer table has no foreign-key constraints (see Transfer in models.py): this is where a reference to a
+# row that does not exist would show. Account and hold references are what balances depend on.
+_REFERENCES = (
+    ("debit account", "debit_account_id", "ledger_account"),
+    ("credit account", "credit_account_id", "ledger_account"),
+    ("community", "community_id", "communities_community"),
+    ("currency", "currency_id", "ledger_currency"),
+    ("hold", "pending_id", "ledger_transfer"),
+    ("reversed transfer", "reverses_id", "ledger_transfer"),
+    ("batch", "batch_id", "ledger_transferbatch"),
+    ("author", "created_by_id", "communities_user"),
+    ("member acted for", "on_behalf_of_id", "communities_member"),
+)
+
+
+def _check_references(scope: _Scope) -> list[Finding]:
+    where, params = scope.where("t", "AND")
+    gone = [
+        f"(t.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {table} r WHERE r.id = t.{column}))"  # noqa: S608
+        for _, column, table in _REFERENCES
+    ]
+    query = f"""
+        SELECT t.id, {", ".join(gone)} FROM ledger_transfer t
+        WHERE ({" OR ".join(gone)}){where}
+        ORDER BY t.id"""  # noqa: S608 -- constant fragments; values are bound parameters
+    findings = []
+    for transfer_id, *missing in _rows(query, params):
+        labels = [label for (label, _, _), absent in zip(_REFERENCES, missing, strict=True) if absent]
+        message = f"it names a {' and a '.join(labels)} that does not exist"
+        findings.append(Finding("references", message, transfer_id=transfer_id))
+    return findings
+
+
 def _check_closed(scope: _Scope) -> list[Finding]:
     where, params = scope.where("a", "AND")
     query = f"""
@@ -269,6 +302,7 @@ CHECKS = [
         "each transfer's balances after follow from the transfers before it",
         _check_running_balances,
     ),
+    Check("references", "every account, hold, batch and person a transfer names exists", _check_references),
     Check("transfer_accounts", "every transfer's accounts share its currency and community", _check_transfer_accounts),
     Check("closed_accounts", "closed accounts are at zero with no holds", _check_closed),
 ]

@@ -113,7 +113,7 @@ def _resolve_hold(held: Transfer, post_amount: int, *, key: uuid.UUID, actor: Us
                 raise DomainError("hold_already_resolved", "This hold has already been taken or released.")
             after = _release(before, held, post_amount)
             balances = (after[held.debit_account_id].balance, after[held.credit_account_id].balance)
-            (transfer_id,) = posting.write([spec], [balances], before, after)
+            (transfer_id,) = posting.write([spec.row()], [balances], before, after)
     except IntegrityError:
         raise DomainError("hold_already_resolved", "This hold has already been taken or released.") from None
     return Posted(transfer_id, key, spec.amount, spec.debit_account_id, spec.credit_account_id, *balances)
@@ -272,11 +272,8 @@ def _text_failures(lines: list[Line], memo: str) -> list[Failure]:
     """Lines whose texts are too long for their columns: refused as rows, never as a database error."""
     failures = []
     for index, line in enumerate(lines):
-        spec = Spec(
-            0, 0, uuid.UUID(int=0), 1, 2, 1, memo=line.memo or memo, category=line.category, reference=line.reference
-        )
         try:
-            posting.check_spec(spec)
+            posting.check_texts(line.memo or memo, line.category, line.reference)
         except DomainError as error:
             failures.append(Failure(index, error.code, error.message))
     return failures
@@ -297,16 +294,18 @@ def _write_batch(
     batch = TransferBatch.objects.create(
         community_id=currency.community_id, key=key, kind=kind, memo=memo, transfer_count=len(lines), created_by=actor
     )
-    specs = [
-        Spec(
-            community_id=currency.community_id, currency_id=currency.pk, key=uuid.uuid5(key, str(n)),
-            debit_account_id=line.debit, credit_account_id=line.credit, amount=line.amount,
-            memo=line.memo or memo, category=line.category, reference=line.reference, reason=reason,
-            created_by_id=actor.pk if actor else None, on_behalf_of_id=line.on_behalf_of, batch_id=batch.pk,
+    # Plain rows (see Spec.row), not Specs: built for every line while the accounts are locked.
+    community_id, currency_id, batch_id = currency.community_id, currency.pk, batch.pk
+    created_by_id = actor.pk if actor else None
+    rows = [
+        (
+            community_id, currency_id, uuid.uuid5(key, str(n)), TransferKind.TRANSFER.value, line.debit, line.credit,
+            line.amount, None, line.memo or memo, line.category, line.reference, reason, created_by_id,
+            line.on_behalf_of, batch_id, None, None,
         )
         for n, line in enumerate(lines)
     ]  # fmt: skip
-    transfer_ids = posting.write(specs, result.balances_after, states, result.states)
+    transfer_ids = posting.write(rows, result.balances_after, states, result.states)
     if actor is not None:
         audit(
             currency.community,

@@ -212,3 +212,13 @@ def test_one_community_can_be_checked_alone(busy_ledger, other_community, outsid
 def test_an_unknown_community_is_refused(db):
     with pytest.raises(CommandError, match="no community with the address 'nowhere'"):
         call_command("verify_ledger", "--community", "nowhere", stdout=io.StringIO())
+
+
+def test_a_transfer_naming_an_account_that_does_not_exist_is_found(busy_ledger):
+    # The transfer table has no foreign-key constraints (the engine checks references): verify_ledger must.
+    gardening = Transfer.objects.get(memo="Gardening")
+    sql("UPDATE ledger_transfer SET credit_account_id = %s WHERE id = %s", [10**9, gardening.pk])
+
+    findings = verify.verify_ledger()
+
+    assert [f.message for f in findings if f.check == "references"] == ["it names a credit account that does not exist"]
