@@ -20,7 +20,7 @@ run: setup
 	@echo "Serving Ostrom on http://$(HOST):$(PORT)/ (worker running beside it; Ctrl-C stops both)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(MANAGE) db_worker --interval 1 >> $(VENV)/worker.log 2>&1 & \
-	  while true; do $(MANAGE) ledger_tick >> $(VENV)/worker.log 2>&1; sleep 300; done & \
+	  while true; do $(MANAGE) tick >> $(VENV)/worker.log 2>&1; sleep 60; done & \
 	  $(MANAGE) runserver $(HOST):$(PORT)
 
 # Live-server tests hand connections between threads; persistent connections would outlive the test database.

@@ -179,6 +179,8 @@ SMS_GATEWAY_FIELDS = os.environ.get("SMS_GATEWAY_FIELDS", "")
 SMS_GATEWAY_ID_FIELD = os.environ.get("SMS_GATEWAY_ID_FIELD", "id")
 SMS_GATEWAY_SENDER = os.environ.get("SMS_GATEWAY_SENDER", "Ostrom")
 SMS_WEBHOOK_SECRET = os.environ.get("SMS_WEBHOOK_SECRET", "")
+# How long an SMS adapter waits for its provider before trying again later.
+SMS_TIMEOUT_SECONDS = int(os.environ.get("SMS_TIMEOUT_SECONDS", "10"))
 SMS_WEBHOOK_TIMESTAMP_HEADER = os.environ.get("SMS_WEBHOOK_TIMESTAMP_HEADER", "X-Ostrom-Timestamp")
 SMS_WEBHOOK_SIGNATURE_HEADER = os.environ.get("SMS_WEBHOOK_SIGNATURE_HEADER", "X-Ostrom-Signature")
 # Inbound commands a number may send in SMS_RATE_WINDOW_SECONDS before it is told to wait.

@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("ostrom.communities.urls")),
     path("", include("ostrom.ledger.urls")),
+    path("", include("ostrom.notify.urls")),
     path("", include("ostrom.web.urls")),
 ]
 

@@ -1,8 +1,8 @@
 """The ledger's background tasks, run by the worker (``manage.py db_worker``). Each is idempotent and safe to run
 twice, or by two workers at once: it only calls an action that re-checks every row under its own lock.
 
-django-tasks has no scheduler: ``manage.py ledger_tick`` enqueues all three, and cron or a systemd timer runs it
-every few minutes (see the README). Tests call the plain functions in ``ledger.actions`` directly."""
+django-tasks has no scheduler: ``manage.py tick`` enqueues all three, and cron or a systemd timer runs it
+every minute (see the README). Tests call the plain functions in ``ledger.actions`` directly."""
 
 from django_tasks import task
 
