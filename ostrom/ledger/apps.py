@@ -10,5 +10,9 @@ class LedgerConfig(AppConfig):
         from ostrom.communities import demo
 
         from . import demo as ledger_demo
+        from . import notices, sms
 
         demo.register(ledger_demo.PART)
+        # notify's registries: the messages the ledger sends, its digest sections, and BAL and PAY by text.
+        notices.register()
+        sms.register()

@@ -8,7 +8,6 @@ A payee is an account, or a member or organisation whose account is opened by th
 from __future__ import annotations
 
 import uuid
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -17,7 +16,7 @@ from ostrom.communities.actions import audit
 from ostrom.communities.domain import DomainError, Role
 from ostrom.communities.models import Member, Organisation
 
-from .. import access
+from .. import access, notices
 from ..domain import amounts
 from ..domain.limits import AccountState, apply_credit, apply_debit
 from ..models import Account, AccountKind, AccountStatus, Currency, CurrencyKind, Transfer
@@ -92,11 +91,10 @@ def send(
     target = _payee_party(payer, currency, payee)
     _check(source, target, currency, amount, memo, category)
     _check_limits(source, target, currency, amount, on_behalf=False)
-    # An account opened for this payment disappears again if the payment is refused; when both accounts exist
-    # the engine needs no outer transaction (on PostgreSQL that would cost a savepoint's round trips).
-    opening = source.account is None or target.account is None
-    with transaction.atomic() if opening else nullcontext():
-        return transfers.transfer(
+    # One transaction for the accounts opened, the payment and the payee's notice: a refused payment leaves no
+    # new account behind and tells nobody anything.
+    with transaction.atomic():
+        posted = transfers.transfer(
             debit=_open(source, currency),
             credit=_open(target, currency),
             amount=amount,
@@ -105,6 +103,8 @@ def send(
             category=category,
             actor=payer.user,
         )
+        _tell_payee(posted, source, target, currency, memo)
+    return posted
 
 
 def preview_on_behalf(
@@ -154,6 +154,8 @@ def send_on_behalf(
                 transfer=posted.id, account=payer_account.pk, payee_account=posted.credit_account_id,
                 amount=amount, currency=currency.code,
             )  # fmt: skip
+        if target is not None:
+            _tell_payee(posted, source, target, currency, memo)
     return posted
 
 
@@ -348,6 +350,12 @@ def account_state(account: Account | None, currency: Currency) -> AccountState:
         account.debit_limit, account.credit_limit, account.debit_limit_base, account.limit_growth_permille,
         account.limit_growth_cap,
     )  # fmt: skip
+
+
+def _tell_payee(posted: Posted, source: Party, target: Party, currency: Currency, memo: str) -> None:
+    """Tell a member they were paid; an organisation's account has no one to tell, and a replay was told before."""
+    if target.member is not None and not posted.replayed:
+        notices.payment_received(target.member, source.name, currency, posted.amount, memo, posted.credit_balance_after)
 
 
 def _open(party: Party, currency: Currency) -> Account:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ostrom.communities.domain import DomainError
 from ostrom.communities.models import Member, User
 
+from .. import notices
 from ..domain import amounts
 from ..models import Currency, PaymentPreference, PaymentRequest, RequestHandling, RequestStatus, TrustedPayee
 from ..rules import rules_for
@@ -62,14 +63,21 @@ def request_payment(
                 amount=amount, memo=memo, category=category, created_at=now,
                 expires_at=now + timedelta(days=rules.request_expiry_days), auto_accept_at=auto_accept_at,
             )  # fmt: skip
+            trusted = (
+                handling == RequestHandling.TRUSTED and TrustedPayee.objects.filter(member=payer, payee=payee).exists()
+            )
+            if not trusted:
+                notices.payment_requested(payment)
     except IntegrityError:  # the same key raced in from another connection
         existing = PaymentRequest.objects.get(community_id=payee.community_id, key=key)
         return _replay(existing, payee, payer, currency, amount, memo, category)
-    if handling == RequestHandling.TRUSTED and TrustedPayee.objects.filter(member=payer, payee=payee).exists():
+    if trusted:
         try:
             return _accept(payment, actor=None)
         except DomainError:
-            # Over a limit, say, or a frozen account: the request then waits for the payer like any other.
+            # Over a limit, say, or a frozen account: the request then waits for the payer like any other, and
+            # they are asked after all (the request is already saved; the notice is one row on its own).
+            notices.payment_requested(payment)
             return payment
     return payment
 
@@ -149,6 +157,7 @@ def _accept(payment: PaymentRequest, *, actor: User | None) -> PaymentRequest:
         )
         locked.status, locked.transfer_id, locked.resolved_at = RequestStatus.ACCEPTED, posted.id, now
         locked.save(update_fields=["status", "transfer", "resolved_at"])
+        notices.request_answered(locked, balance=posted.credit_balance_after)
     return locked
 
 
@@ -173,6 +182,8 @@ def _close(payment: PaymentRequest, status: str, decline_reason: str = "") -> Pa
         _require_open(locked)
         locked.status, locked.decline_reason, locked.resolved_at = status, decline_reason, timezone.now()
         locked.save(update_fields=["status", "decline_reason", "resolved_at"])
+        if status == RequestStatus.DECLINED:  # a request withdrawn by the one who asked needs no answer to them
+            notices.request_answered(locked)
     return locked
 
 
