@@ -2,13 +2,11 @@
 ledger.actions, render.
 
 Coordinators propose a link, accept one proposed to them and watch the clearing balances; any member pays a
-member of a linked community. Amounts are typed the way people say them ("1:30", "10") and turned into the
-integer rate and limits the actions take."""
+member of a linked community. The forms (in ledger.forms.links) turn amounts typed the way people say them
+("1:30", "10") into the integer rate and limits the actions take."""
 
-import math
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,17 +14,15 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 
 from ostrom.communities import access as community_access
-from ostrom.communities.domain import DomainError, Status
-from ostrom.communities.forms import PlainMessages, add_domain_error
+from ostrom.communities.domain import DomainError
 from ostrom.communities.models import Community, Member
 
 from .. import access
 from ..actions import links as actions
-from ..domain.amounts import format_amount, parse_amount
+from ..domain.amounts import format_amount
+from ..forms import AcceptLinkForm, PayAcrossForm, ProposeLinkForm, add_domain_error
+from ..forms.links import partner_community
 from ..models import Account, CommunityLink, Currency
-
-# How many members of a partner community the payment form offers, per link.
-MAX_PAYEES = 500
 
 
 def _format(currency: Currency, units: int) -> str:
@@ -36,165 +32,6 @@ def _format(currency: Currency, units: int) -> str:
     return f"{amount} of {currency.name}" if currency.kind == "time" else f"{amount} {currency.name}"
 
 
-def _parse_limit(text: str, kind: str, scale: int) -> int:
-    """A trust limit may be zero ("trust them with nothing until our members have been paid")."""
-    if text.strip() in {"0", "0:00", "0.0", "0.00"}:
-        return 0
-    try:
-        return parse_amount(text, kind, scale)
-    except DomainError as error:
-        if error.code != "amount_not_positive":
-            raise
-        raise DomainError("invalid_trust", "The trust can be zero or more, never below zero.", "trust") from None
-
-
-class PartnerCurrencyField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Currency) -> str:
-        return f"{obj.community.name}: {obj.name}"
-
-
-class CurrencyField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Currency) -> str:
-        return obj.name
-
-
-class ProposeLinkForm(PlainMessages, forms.Form):
-    currency = CurrencyField(label="Your currency", queryset=Currency.objects.none(), empty_label=None)
-    partner_currency = PartnerCurrencyField(
-        label="The other community and its currency",
-        queryset=Currency.objects.none(),
-        empty_label="Choose a community",
-        error_messages={"required": "Choose the other community and its currency."},
-    )
-    our_amount = forms.CharField(
-        label="This much of your currency",
-        max_length=40,
-        help_text="For example 1:00 for one hour.",
-        error_messages={"required": "Enter how much of your currency."},
-    )
-    their_amount = forms.CharField(
-        label="is worth this much of theirs",
-        max_length=40,
-        help_text="For example 10 for ten of their credits.",
-        error_messages={"required": "Enter how much of their currency it is worth."},
-    )
-    trust = forms.CharField(
-        label="How much your community trusts them",
-        max_length=40,
-        help_text="In your currency: how much more your members may be paid by theirs than your members have paid "
-        "them. 0 means they must be paid before they can pay.",
-        error_messages={"required": "Enter how much your community trusts them (0 for nothing)."},
-    )
-
-    def __init__(self, *args, viewer: Member, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["currency"].queryset = access.currencies(viewer)
-        self.fields["partner_currency"].queryset = (
-            Currency.objects.filter(is_active=True)
-            .exclude(community_id=viewer.community_id)
-            .select_related("community")
-            .order_by("community__name", "name")
-        )
-
-    def clean(self):
-        data = super().clean()
-        currency, theirs = data.get("currency"), data.get("partner_currency")
-        self._parse(data, "our_amount", currency, parse_amount)
-        self._parse(data, "their_amount", theirs, parse_amount)
-        self._parse(data, "trust", currency, _parse_limit)
-        if not self.errors:
-            # One smallest unit of ours is worth their_amount / our_amount smallest units of theirs.
-            divisor = math.gcd(data["their_amount"], data["our_amount"])
-            data["rate_numerator"], data["rate_denominator"] = (
-                data["their_amount"] // divisor,
-                data["our_amount"] // divisor,
-            )
-        return data
-
-    def _parse(self, data: dict, field: str, currency: Currency | None, parse) -> None:
-        if currency is None or not data.get(field):
-            return
-        try:
-            data[field] = parse(data[field], currency.kind, currency.scale)
-        except DomainError as error:
-            self.add_error(field, error.message)
-
-
-class AcceptLinkForm(forms.Form):
-    trust = forms.CharField(
-        label="How much your community trusts them",
-        max_length=40,
-        error_messages={"required": "Enter how much your community trusts them (0 for nothing)."},
-    )
-
-    def __init__(self, *args, currency: Currency, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.currency = currency
-        self.fields["trust"].help_text = (
-            f"In {currency.name}: how much more your members may be paid by theirs than your members have paid "
-            "them. 0 means they must be paid before they can pay."
-        )
-
-    def clean_trust(self):
-        try:
-            return _parse_limit(self.cleaned_data["trust"], self.currency.kind, self.currency.scale)
-        except DomainError as error:
-            raise forms.ValidationError(error.message) from None
-
-
-class PayAcrossForm(PlainMessages, forms.Form):
-    payee = forms.ChoiceField(label="Who to pay", error_messages={"required": "Choose who to pay."})
-    amount = forms.CharField(
-        label="Amount, in your own currency",
-        max_length=40,
-        help_text="For hours, write 1:30 or 1.5 for an hour and a half. It is converted at the agreed rate.",
-        error_messages={"required": "Enter an amount."},
-    )
-    memo = forms.CharField(
-        label="What is it for",
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say what the payment is for."},
-    )
-    key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, viewer: Member, links: list[CommunityLink], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.viewer = viewer
-        self.links = {link.pk: link for link in links}
-        choices: list = [("", "Choose a member")]
-        for link in links:
-            members = _partner(link, viewer).members.filter(status=Status.ACTIVE, listed_in_directory=True)
-            choices.append(
-                (
-                    f"{link.other_name} ({link.rate_text})",
-                    [(f"{link.pk}:{m.pk}", m.display_name) for m in members.order_by("display_name")[:MAX_PAYEES]],
-                )
-            )
-        self.fields["payee"].choices = choices
-
-    def clean(self):
-        data = super().clean()
-        choice = data.get("payee")
-        if not choice:
-            return data
-        link_id, member_id = (int(part) for part in choice.split(":"))
-        link = self.links[link_id]
-        data["link"] = link
-        data["payee"] = _partner(link, self.viewer).members.get(pk=member_id)
-        currency = link.currency if link.community_id == self.viewer.community_id else link.partner_currency
-        if data.get("amount"):
-            try:
-                data["amount"] = parse_amount(data["amount"], currency.kind, currency.scale)
-            except DomainError as error:
-                self.add_error("amount", error.message)
-        return data
-
-
-def _partner(link: CommunityLink, viewer: Member) -> Community:
-    return link.partner if link.community_id == viewer.community_id else link.community
-
-
 def _describe(link: CommunityLink, viewer: Member) -> CommunityLink:
     """Add what the viewer's side of the link sees: the partner's name, the rate and the clearing accounts."""
     ours_first = link.community_id == viewer.community_id
@@ -202,7 +39,7 @@ def _describe(link: CommunityLink, viewer: Member) -> CommunityLink:
     numerator, denominator = (
         (link.rate_numerator, link.rate_denominator) if ours_first else (link.rate_denominator, link.rate_numerator)
     )
-    link.other_name = _partner(link, viewer).name
+    link.other_name = partner_community(link, viewer).name
     link.proposed_by_us = ours_first
     link.our_currency, link.their_currency = ours, theirs
     # The rate as people say it: one whole unit of ours ("1 h") is worth so much of theirs ("10 credits").
@@ -220,7 +57,7 @@ def _with_balances(links: list[CommunityLink], viewer: Member) -> list[Community
     by_link: dict[tuple[int, int], Account] = {(a.link_id, a.community_id): a for a in accounts}
     for link in links:
         ours = by_link.get((link.pk, viewer.community_id))
-        theirs = by_link.get((link.pk, _partner(link, viewer).pk))
+        theirs = by_link.get((link.pk, partner_community(link, viewer).pk))
         link.our_balance_text = _format(ours.currency, ours.balance) if ours else ""
         link.our_trust_text = _format(ours.currency, ours.debit_limit or 0) if ours else ""
         link.their_trust_text = _format(theirs.currency, theirs.debit_limit or 0) if theirs else ""
@@ -294,7 +131,7 @@ def link_pay(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             paid = actions.pay_across(
-                viewer, data["payee"], data["amount"], data["key"], data["memo"], link=data["link"]
+                viewer, data["payee"], data["amount_units"], data["key"], data["memo"], link=data["link"]
             )
         except DomainError as error:
             add_domain_error(form, error)

@@ -1,11 +1,10 @@
 """Ledger pages: payment requests. Thin: load through ledger.access, change through ledger.actions, render.
 
-The forms live here because these pages are their only users; they check the shape of what people type, and
-the rules themselves are the actions' (whose errors appear beside the right field)."""
+The forms (in ledger.forms.requests) check the shape of what people type; the rules themselves are the
+actions' (whose errors appear beside the right field)."""
 
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,102 +14,16 @@ from django.views.decorators.http import require_POST
 
 from ostrom.communities import access as community_access
 from ostrom.communities.domain import DomainError
-from ostrom.communities.forms import PlainMessages, add_domain_error
 from ostrom.communities.models import Community, Member
 
 from .. import access
 from ..actions import requests as actions
-from ..domain.amounts import format_amount, parse_amount
-from ..models import Currency, PaymentRequest, RequestHandling, RequestStatus
+from ..domain.amounts import format_amount
+from ..forms import DeclineForm, HandlingForm, RequestForm, TrustForm, add_domain_error
+from ..models import PaymentRequest, RequestStatus
 
 # The most recent requests each list shows; older ones are in the statements.
 LIST_SIZE = 100
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Member) -> str:
-        return obj.display_name
-
-
-class CurrencyChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Currency) -> str:
-        return obj.name
-
-
-class RequestForm(PlainMessages, forms.Form):
-    payer = MemberChoiceField(label="Who should pay you", queryset=Member.objects.none(), empty_label="Choose a member")
-    currency = CurrencyChoiceField(
-        label="Currency",
-        queryset=Currency.objects.none(),
-        empty_label=None,
-        error_messages={"required": "Choose a currency."},
-    )
-    amount = forms.CharField(
-        label="Amount",
-        max_length=40,
-        help_text="For hours, write 1:30 or 1.5 for an hour and a half.",
-        error_messages={"required": "Enter an amount."},
-    )
-    memo = forms.CharField(
-        label="What is it for",
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say what the payment is for."},
-    )
-    key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, viewer: Member, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Every active member, not only those listed in the directory: whoever helped can ask to be paid.
-        self.fields["payer"].queryset = access.payee_members(viewer)
-        currencies = access.currencies(viewer)
-        self.fields["currency"].queryset = currencies
-        if len(currencies) > 1:
-            # Several currencies: make the person choose, so hours are never asked for in credits by accident.
-            self.fields["currency"].empty_label = "Choose a currency"
-
-    def clean(self):
-        data = super().clean()
-        currency, text = data.get("currency"), data.get("amount")
-        if currency and text:
-            try:
-                data["amount"] = parse_amount(text, currency.kind, currency.scale)
-            except DomainError as error:
-                self.add_error("amount", error.message)
-        return data
-
-
-class DeclineForm(forms.Form):
-    reason = forms.CharField(
-        label="Why are you declining",
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="They will see this.",
-    )
-
-
-class HandlingForm(forms.Form):
-    handling = forms.ChoiceField(
-        label="When someone asks you for payment",
-        choices=RequestHandling.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose how you want payment requests handled."},
-    )
-
-
-class TrustForm(forms.Form):
-    payee = MemberChoiceField(
-        label="Pay this person automatically",
-        queryset=Member.objects.none(),
-        empty_label="Choose a member",
-        error_messages={"required": "Choose a member."},
-    )
-
-    def __init__(self, *args, viewer: Member, **kwargs):
-        super().__init__(*args, **kwargs)
-        trusted = viewer.trusted_payees.values_list("payee_id", flat=True)
-        self.fields["payee"].queryset = access.payee_members(viewer).exclude(pk__in=trusted)
 
 
 def _viewer(request: HttpRequest, slug: str) -> tuple[Community, Member]:
@@ -155,7 +68,7 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             payment = actions.request_payment(
-                viewer, data["payer"], data["currency"], data["amount"], data["memo"], data["key"]
+                viewer, data["payer"], data["currency"], data["amount_units"], data["memo"], data["key"]
             )
         except DomainError as error:
             add_domain_error(form, error)
