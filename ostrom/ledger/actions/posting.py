@@ -329,6 +329,40 @@ def lock_states(account_ids: set[int], community_id: int, currency_id: int) -> d
     return states
 
 
+def lock_usable(account_ids: set[int], community_id: int, currency_id: int) -> bool:
+    """PostgreSQL: lock the accounts in ascending id order; True if every one is active in this community and
+    currency. Nothing is read back but two counts: the batch is worked out by the database (``post_lines``)."""
+    with _postgres_cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
+        _execute_binary(
+            cursor,
+            "SELECT count(*) FROM (SELECT community_id, currency_id, status FROM ledger_account "
+            "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE) AS locked "
+            "WHERE community_id = %s AND currency_id = %s AND status = 'active'",
+            [sorted(account_ids), community_id, currency_id],
+        )
+        (usable,) = cursor.fetchone()
+    return usable == len(account_ids)
+
+
+def post_lines(rows: list[Row], *, reason: str, created_by_id: int | None, batch_id: int) -> list[int] | None:
+    """PostgreSQL: post a batch's lines (rows as ``Spec.row`` makes them, all plain transfers of one community and
+    currency) in one statement that applies them in order and refuses them all if any breaks a limit. The ids in
+    line order; None if a line was refused (nothing written: ask apply_batch which, and why). Call inside
+    transaction.atomic with the accounts locked (``lock_usable``)."""
+    community_id, currency_id = rows[0][0], rows[0][1]
+    if any(row[0] != community_id or row[1] != currency_id for row in rows):
+        raise ValueError("One batch is one community's transfers in one currency.")
+    arrays = [[row[column] for row in rows] for column in (4, 5, 6, 2, 8, 9, 10, 13)]
+    params = [*arrays, community_id, currency_id, reason, created_by_id, batch_id, timezone.now()]
+    with _postgres_cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
+        _execute_binary(cursor, sql.POSTGRES_BATCH, params)
+        results = cursor.fetchall()
+    if any(outcome == "refused" for outcome, _, _ in results):
+        return None
+    ids = {key: transfer_id for _, transfer_id, key in results}
+    return [ids[row[2]] for row in rows]
+
+
 def write(
     rows: list[Row],
     balances_after: list[tuple[int, int]],
