@@ -116,9 +116,10 @@ def for_sqlite3(query: str) -> str:
 # refused, inserts every transfer with its balances after and moves every account's totals on. Why in SQL: the
 # Python way read ten thousand account rows out and wrote them back, which cost more than the inserts. Callers lock
 # the accounts first (ascending ids) and keep apply_batch for previews and for explaining a refusal; the accounts'
-# CHECK constraints still have the last word. Parameters, in order: the lines as arrays (debit ids, credit ids,
-# amounts, keys, memos, categories, references, on-behalf-of member ids), then community, currency, reason,
-# created_by, batch and the time. Rows back: ('refused', line number from 1, NULL) or ('posted', id, key).
+# CHECK constraints still have the last word. Parameters, in order: the batch's key, the lines as arrays (debit
+# ids, credit ids, amounts, memos, categories, references, on-behalf-of member ids), then community, currency,
+# reason, created_by, batch and the time. Line n's key (n from 0) is md5('<batch key>:<n>') read as a UUID, as
+# transfers.line_key makes it. Rows back: ('refused', line number from 1) or, in line order, ('posted', id).
 _GROWN = """CASE WHEN {credited} > 0 AND a.limit_growth_permille > 0
                  AND a.debit_limit IS NOT NULL AND a.debit_limit_base IS NOT NULL
             THEN LEAST(COALESCE(a.limit_growth_cap, 9223372036854775807),
@@ -126,10 +127,11 @@ _GROWN = """CASE WHEN {credited} > 0 AND a.limit_growth_permille > 0
             ELSE a.debit_limit END"""
 
 POSTGRES_BATCH = f"""
-WITH lines AS (
-    SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::uuid[], %s::text[], %s::text[], %s::text[],
-                         %s::bigint[])
-        WITH ORDINALITY AS l(debit, credit, amount, key, memo, category, reference, on_behalf_of, n)
+WITH batch AS (SELECT %s::uuid::text AS key
+), lines AS (
+    SELECT l.*, md5(batch.key || ':' || (l.n - 1))::uuid AS key
+    FROM batch, unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[])
+        WITH ORDINALITY AS l(debit, credit, amount, memo, category, reference, on_behalf_of, n)
 ), legs AS (
     SELECT n, debit AS account, amount AS debited, 0::bigint AS credited FROM lines
     UNION ALL
@@ -141,7 +143,8 @@ WITH lines AS (
            a.debits_pending, a.credits_pending, a.credit_limit,
            {_GROWN.format(credited="m.credited_so_far", credits="a.credits_posted + m.credited_so_far")}
                AS debit_limit_after
-    FROM (SELECT legs.*, (SUM(debited) OVER w)::bigint AS debited_so_far, (SUM(credited) OVER w)::bigint AS credited_so_far
+    FROM (SELECT legs.*, (SUM(debited) OVER w)::bigint AS debited_so_far,
+                 (SUM(credited) OVER w)::bigint AS credited_so_far
           FROM legs WINDOW w AS (PARTITION BY account ORDER BY n)) AS m
     JOIN ledger_account a ON a.id = m.account
 ), refused AS (
@@ -150,16 +153,18 @@ WITH lines AS (
            AND debits_after + debits_pending - credits_after > debit_limit_after)
        OR (credited > 0 AND credit_limit IS NOT NULL
            AND credits_after + credits_pending - debits_after > credit_limit)
+), balances AS (
+    SELECT n, max(credits_after - debits_after) FILTER (WHERE debited > 0) AS debit_after,
+              max(credits_after - debits_after) FILTER (WHERE credited > 0) AS credit_after
+    FROM running GROUP BY n
 ), inserted AS (
     INSERT INTO ledger_transfer ({", ".join(COLUMNS)})
     SELECT %s, %s, l.key, 'transfer', l.debit, l.credit, l.amount, NULL, l.memo, l.category, l.reference, %s, %s,
-           l.on_behalf_of, %s, NULL, NULL, %s, d.credits_after - d.debits_after, c.credits_after - c.debits_after
-    FROM lines l
-    JOIN running d ON d.n = l.n AND d.account = l.debit
-    JOIN running c ON c.n = l.n AND c.account = l.credit
+           l.on_behalf_of, %s, NULL, NULL, %s, b.debit_after, b.credit_after
+    FROM lines l JOIN balances b ON b.n = l.n
     WHERE NOT EXISTS (SELECT 1 FROM refused)
     ORDER BY l.n
-    RETURNING id, key
+    RETURNING id
 ), moved AS (
     SELECT account, SUM(debited)::bigint AS debited, SUM(credited)::bigint AS credited FROM legs GROUP BY account
 ), updated AS (
@@ -170,7 +175,8 @@ WITH lines AS (
     FROM moved
     WHERE a.id = moved.account AND NOT EXISTS (SELECT 1 FROM refused)
 )
-SELECT 'refused', n, NULL::uuid FROM refused
+SELECT 'refused', n FROM refused
 UNION ALL
-SELECT 'posted', id, key FROM inserted
+-- The rows go in in line order and each takes the sequence's next value as it goes, so id order is line order.
+(SELECT 'posted', id FROM inserted ORDER BY id)
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -288,9 +289,16 @@ def _post_in_database(
             if existing is not None:
                 return _already_posted(existing, lines, kind)
             batch = _create_batch(currency, lines, key=key, kind=kind, actor=actor, memo=memo)
-            rows = _rows(currency, lines, batch, key=key, actor=actor, memo=memo, reason=reason)
-            created_by_id = actor.pk if actor else None
-            transfer_ids = posting.post_lines(rows, reason=reason, created_by_id=created_by_id, batch_id=batch.pk)
+            columns = posting.BatchLines(
+                debits=[line.debit for line in lines], credits=[line.credit for line in lines],
+                amounts=[line.amount for line in lines], memos=[line.memo or memo for line in lines],
+                categories=[line.category for line in lines], references=[line.reference for line in lines],
+                on_behalf_of=[line.on_behalf_of for line in lines],
+            )  # fmt: skip
+            transfer_ids = posting.post_lines(
+                columns, community_id=currency.community_id, currency_id=currency.pk, batch_key=key,
+                batch_id=batch.pk, reason=reason, created_by_id=actor.pk if actor else None,
+            )  # fmt: skip
             if transfer_ids is None:
                 transaction.set_rollback(True)
                 return None
@@ -359,18 +367,23 @@ def _rows(
     memo: str,
     reason: str,
 ) -> list[posting.Row]:
-    """Plain rows (see Spec.row), not Specs: built for every line while the accounts are locked. Line n's key is
-    uuid5(batch key, n), so a batch's transfers can be found from its key alone."""
+    """Plain rows (see Spec.row), not Specs: built for every line while the accounts are locked."""
     community_id, currency_id, batch_id = currency.community_id, currency.pk, batch.pk
     created_by_id = actor.pk if actor else None
     return [
         (
-            community_id, currency_id, uuid.uuid5(key, str(n)), TransferKind.TRANSFER.value, line.debit, line.credit,
+            community_id, currency_id, line_key(key, n), TransferKind.TRANSFER.value, line.debit, line.credit,
             line.amount, None, line.memo or memo, line.category, line.reference, reason, created_by_id,
             line.on_behalf_of, batch_id, None, None,
         )
         for n, line in enumerate(lines)
     ]  # fmt: skip
+
+
+def line_key(batch_key: uuid.UUID, n: int) -> uuid.UUID:
+    """Line n's idempotency key (n from 0): md5 of "<batch key>:<n>" read as a UUID, so a batch's transfers can be
+    found from its key alone. The database path derives the same keys itself (sql.POSTGRES_BATCH)."""
+    return uuid.UUID(hashlib.md5(f"{batch_key}:{n}".encode(), usedforsecurity=False).hexdigest())
 
 
 def _audit_batch(

@@ -486,7 +486,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.model = predicted
         self.batches[key] = batch
         for n, (transfer_id, (debit, credit, amount)) in enumerate(zip(outcome.transfer_ids, pairs, strict=True)):
-            made = Made(transfer_id, uuid.uuid5(key, str(n)), "transfer", debit, credit, amount, "Levy")
+            made = Made(transfer_id, transfers.line_key(key, n), "transfer", debit, credit, amount, "Levy")
             self.made.append(made)
             self.reversible.append(made)
 
