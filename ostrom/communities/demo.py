@@ -170,7 +170,10 @@ PERSONAS = (
         login=GWEN_PHONE,
         role="Phone-only resident, registered by a coordinator",
         where=NORTHGATE.name,
-        sees="Logging in with a phone number instead of an email address; her profile as her coordinator recorded it.",
+        sees=(
+            "Logging in with a phone number instead of an email address; her profile as her coordinator recorded it; "
+            "her texts without a gateway: manage.py sms_receive 07700900123 BAL"
+        ),
     ),
     Persona(
         name="Site administrator",
