@@ -2,7 +2,12 @@
 
 import pytest
 
+from ostrom.notify import registry
+from ostrom.notify.kinds import register_kinds
+from ostrom.notify.registry import MessageKind
 from ostrom.notify.tests.fakes import FakeSmsProvider
+
+MINA_PHONE = "+447700900123"
 
 # Short enough that a test of a hung provider is quick, long enough for a slow machine's honest answer.
 TEST_TIMEOUT_SECONDS = 2
@@ -46,3 +51,23 @@ def sms_to_file(settings, tmp_path):
     settings.SMS_BACKEND = "file"
     settings.SMS_FILE_PATH = str(path)
     return path
+
+
+@pytest.fixture
+def test_kinds():
+    """notify's own kinds plus three made up for tests: news (email), alerts (text) and urgent (essential, text);
+    whatever a test registers is forgotten after it."""
+    with registry.isolated():
+        register_kinds()
+        registry.register_kind(MessageKind("test.news", "News"))
+        registry.register_kind(MessageKind("test.alert", "Alerts", default_channel="sms"))
+        registry.register_kind(MessageKind("test.urgent", "Urgent", essential=True, default_channel="sms"))
+        yield
+
+
+@pytest.fixture
+def mina(member):
+    """Mina, the member persona, with a phone number on her account."""
+    member.user.phone = MINA_PHONE
+    member.user.save(update_fields=["phone"])
+    return member

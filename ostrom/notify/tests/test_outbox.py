@@ -8,31 +8,15 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from ostrom.communities.domain import DomainError
-from ostrom.notify import registry
 from ostrom.notify.actions import outbox
 from ostrom.notify.domain import sms_text
-from ostrom.notify.kinds import register_kinds
 from ostrom.notify.models import Message, MessageStatus, SmsOptOut
-from ostrom.notify.registry import MessageKind
-
-MINA_PHONE = "+447700900123"
+from ostrom.notify.tests.conftest import MINA_PHONE
 
 
 @pytest.fixture(autouse=True)
-def kinds():
-    with registry.isolated():
-        register_kinds()
-        registry.register_kind(MessageKind("test.news", "News"))
-        registry.register_kind(MessageKind("test.alert", "Alerts", default_channel="sms"))
-        registry.register_kind(MessageKind("test.urgent", "Urgent", essential=True, default_channel="sms"))
-        yield
-
-
-@pytest.fixture
-def mina(member):
-    member.user.phone = MINA_PHONE
-    member.user.save(update_fields=["phone"])
-    return member
+def kinds(test_kinds):
+    """news by email, alerts by text, urgent (essential) by text, beside notify's own kinds."""
 
 
 def test_it_writes_a_queued_row_and_sends_nothing(mina, sms_to_file):

@@ -8,28 +8,12 @@ import pytest
 from ostrom.communities.domain import DomainError
 from ostrom.notify import registry
 from ostrom.notify.actions import outbox, preferences
-from ostrom.notify.kinds import register_kinds
 from ostrom.notify.models import Message, NotificationSettings, Preference
-from ostrom.notify.registry import MessageKind
-
-MINA_PHONE = "+447700900123"
 
 
 @pytest.fixture(autouse=True)
-def kinds():
-    with registry.isolated():
-        register_kinds()
-        registry.register_kind(MessageKind("test.news", "News"))
-        registry.register_kind(MessageKind("test.alert", "Alerts", default_channel="sms"))
-        registry.register_kind(MessageKind("test.urgent", "Urgent", essential=True, default_channel="sms"))
-        yield
-
-
-@pytest.fixture
-def mina(member):
-    member.user.phone = MINA_PHONE
-    member.user.save(update_fields=["phone"])
-    return member
+def kinds(test_kinds):
+    """news by email, alerts by text, urgent (essential) by text, beside notify's own kinds."""
 
 
 def channels_used() -> list[tuple[str, str]]:

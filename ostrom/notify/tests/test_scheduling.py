@@ -8,15 +8,11 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 import time_machine
 
-from ostrom.notify import registry
 from ostrom.notify.actions import outbox, preferences
 from ostrom.notify.channels import SendResult
-from ostrom.notify.kinds import register_kinds
 from ostrom.notify.models import Message, MessageStatus
-from ostrom.notify.registry import MessageKind
 
 MONDAY_NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-MINA_PHONE = "+447700900123"
 
 
 class Recording:
@@ -31,20 +27,8 @@ class Recording:
 
 
 @pytest.fixture(autouse=True)
-def kinds():
-    with registry.isolated():
-        register_kinds()
-        registry.register_kind(MessageKind("test.news", "News"))
-        registry.register_kind(MessageKind("test.alert", "Alerts", default_channel="sms"))
-        registry.register_kind(MessageKind("test.urgent", "Urgent", essential=True, default_channel="sms"))
-        yield
-
-
-@pytest.fixture
-def mina(member):
-    member.user.phone = MINA_PHONE
-    member.user.save(update_fields=["phone"])
-    return member
+def kinds(test_kinds):
+    """news by email, alerts by text, urgent (essential) by text, beside notify's own kinds."""
 
 
 @pytest.fixture
