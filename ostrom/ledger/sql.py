@@ -89,6 +89,8 @@ $$;
 """
 
 POSTGRES_CALL = "SELECT * FROM ledger_transfer(" + ", ".join(["%s"] * 17) + ")"
+# The same call in libpq's own placeholders, prepared once per connection by actions/libpq_call.py.
+POSTGRES_CALL_PREPARED = "SELECT * FROM ledger_transfer(" + ", ".join(f"${n}" for n in range(1, 18)) + ")"
 
 # SQLite: written in Django's placeholder style, so the same text runs through Django's cursor (which logs it
 # when something is watching queries) or, converted by ``for_sqlite3``, straight on the driver.

@@ -29,6 +29,7 @@ from .. import errors, sql
 from ..domain import amounts
 from ..domain.limits import AccountState
 from ..models import Account, Transfer
+from . import libpq_call
 
 COMPARED_FIELDS = ("kind", "debit_account_id", "credit_account_id", "amount", "memo", "category", "reference")
 STATE_FIELDS = (
@@ -170,22 +171,14 @@ def _call_postgres(db: BaseDatabaseWrapper, params: tuple) -> tuple[int, int, in
         with db.cursor() as cursor:
             cursor.execute(sql.POSTGRES_CALL, params)
             return cursor.fetchone()
-    cursor = _hot_cursor(db)
-    with db.wrap_database_errors:
-        cursor.execute(sql.POSTGRES_CALL, params)
-        return cursor.fetchone()
-
-
-def _hot_cursor(db: BaseDatabaseWrapper) -> psycopg.Cursor:
-    """One driver cursor kept per connection for the hot path: a new psycopg cursor builds its adapters afresh,
-    which measured about a third of the Python time of a transfer. Replaced whenever Django reconnects."""
     db.close_if_health_check_failed()
     db.ensure_connection()
-    cursor = getattr(db, "_ledger_hot_cursor", None)
-    if cursor is None or cursor.closed or cursor.connection is not db.connection:
-        cursor = psycopg.Cursor(db.connection)
-        db._ledger_hot_cursor = cursor
-    return cursor
+    with db.wrap_database_errors:
+        if db.in_atomic_block:  # a savepoint is open: psycopg must know of every statement in the transaction
+            with psycopg.Cursor(db.connection) as cursor:
+                cursor.execute(sql.POSTGRES_CALL, params)
+                return cursor.fetchone()
+        return libpq_call.call(db, params)
 
 
 @contextmanager
