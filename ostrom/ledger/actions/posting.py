@@ -1,10 +1,13 @@
-"""The ledger engine: every change to account totals goes through one of two paths here.
+"""The ledger engine: every change to account totals goes through one of three paths here.
 
 - ``post_single``: one transfer (posted or held, and reversals) through the hot SQL in ledger/sql.py: one
-  round trip on PostgreSQL, the database's constraints deciding limits and repeated keys.
-- ``lock_states`` then ``write``: any number of transfers whose effect on the accounts was worked out by the
-  domain (batches, taking or releasing holds), written after locking every account in id order; on
-  PostgreSQL the rows go in with one COPY and the totals with one UPDATE.
+  round trip on PostgreSQL (a prepared libpq call at the top level, see libpq_call.py), the database's
+  constraints deciding limits and repeated keys.
+- ``lock_usable`` then ``post_lines``: a batch on PostgreSQL, applied line by line by the database itself
+  (sql.POSTGRES_BATCH) after locking every account in id order.
+- ``lock_states`` then ``write``: transfers whose effect on the accounts was worked out by the domain (taking
+  or releasing holds, batches on SQLite, and any batch the database refused, to say why), written after
+  locking every account in id order; on PostgreSQL the rows go in with one COPY and the totals with one UPDATE.
 
 Callers are the functions in ledger/actions; nothing else writes ledger rows."""
 
