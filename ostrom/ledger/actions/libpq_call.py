@@ -48,17 +48,22 @@ def _prepare(connection: psycopg.Connection) -> None:
 
 def _text(value: Any) -> bytes | None:
     """A parameter in PostgreSQL's text form: the function's signature gives each its type."""
+    kind = type(value)
+    if kind is int:  # most of them: ids and the amount
+        return b"%d" % value
+    if kind is str:
+        return value.encode()
     if value is None:
         return None
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("Ledger times must be aware (USE_TZ).")
         return value.isoformat().encode()
-    if isinstance(value, int | uuid.UUID):
+    if isinstance(value, uuid.UUID):
         return str(value).encode()
-    if isinstance(value, str):
+    if isinstance(value, str):  # e.g. a TransferKind member
         return value.encode()
-    raise TypeError(f"No text form for {type(value).__name__} in a transfer.")
+    raise TypeError(f"No text form for {kind.__name__} in a transfer.")
 
 
 def _sqlstate(result: pq.abc.PGresult) -> str:

@@ -161,9 +161,11 @@ def _post_postgres(spec: Spec, now: datetime) -> tuple[int, int, int]:
         spec.on_behalf_of_id, spec.batch_id, spec.reverses_id, now,
     )  # fmt: skip
     db = connections[DEFAULT_DB_ALIAS]
+    if db.connection is None:
+        db.ensure_connection()
     # At the top level (the common case) the call runs in autocommit: one round trip in all. Inside a caller's
     # transaction a refused transfer must not poison the rest of it: use a savepoint.
-    if db.in_atomic_block or not db.get_autocommit():
+    if db.in_atomic_block or not db.autocommit:
         with transaction.atomic():
             return _call_postgres(db, params)
     return _call_postgres(db, params)
@@ -175,7 +177,8 @@ def _call_postgres(db: BaseDatabaseWrapper, params: tuple) -> tuple[int, int, in
             cursor.execute(sql.POSTGRES_CALL, params)
             return cursor.fetchone()
     db.close_if_health_check_failed()
-    db.ensure_connection()
+    if db.connection is None:
+        db.ensure_connection()
     with db.wrap_database_errors:
         if db.in_atomic_block:  # a savepoint is open: psycopg must know of every statement in the transaction
             with psycopg.Cursor(db.connection) as cursor:
