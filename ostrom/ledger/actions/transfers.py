@@ -246,9 +246,9 @@ def post_batch(
             ids = {line.debit for line in lines} | {line.credit for line in lines}
             states = _lock_for_batch(ids, currency)
             # Checked after the locks, so two presses of "post" at once find the first one's batch.
-            existing = TransferBatch.objects.filter(community_id=currency.community_id, key=key).first()
-            if existing is not None:
-                return _already_posted(existing, lines, kind)
+            posted_before = _posted_before(currency, key, lines, kind)
+            if posted_before is not None:
+                return posted_before
             result = apply_batch(states, movements, names=_names(ids) if dry_run else None)
             if dry_run or not result.ok or text_failures:
                 if not dry_run and not result.ok:
@@ -259,18 +259,20 @@ def post_batch(
                 currency, lines, result, states, key=key, kind=kind, actor=actor, memo=memo, reason=reason
             )
     except IntegrityError:
-        existing = TransferBatch.objects.filter(community_id=currency.community_id, key=key).first()
-        if existing is None:
+        posted_before = _posted_before(currency, key, lines, kind)
+        if posted_before is None:
             raise
-        return _already_posted(existing, lines, kind)
+        return posted_before
 
 
 def _plainly_valid(lines: list[Line]) -> bool:
     """No line that apply_batch would refuse before looking at an account (the database path assumes this)."""
-    return all(
-        line.debit != line.credit and type(line.amount) is int and 0 < line.amount <= amounts.MAX_AMOUNT
-        for line in lines
-    )
+    try:
+        for line in lines:
+            amounts.check_amount(line.amount)
+    except DomainError:
+        return False
+    return all(line.debit != line.credit for line in lines)
 
 
 def _post_in_database(
@@ -285,9 +287,9 @@ def _post_in_database(
                 transaction.set_rollback(True)
                 return None
             # Checked after the locks, so two presses of "post" at once find the first one's batch.
-            existing = TransferBatch.objects.filter(community_id=currency.community_id, key=key).first()
-            if existing is not None:
-                return _already_posted(existing, lines, kind)
+            posted_before = _posted_before(currency, key, lines, kind)
+            if posted_before is not None:
+                return posted_before
             batch = _create_batch(currency, lines, key=key, kind=kind, actor=actor, memo=memo)
             columns = posting.BatchLines(
                 debits=[line.debit for line in lines], credits=[line.credit for line in lines],
@@ -305,10 +307,16 @@ def _post_in_database(
             _audit_batch(currency, batch, actor, kind=kind, memo=memo, reason=reason)
             return BatchOutcome(batch, [], transfer_ids)
     except IntegrityError:
-        existing = TransferBatch.objects.filter(community_id=currency.community_id, key=key).first()
-        if existing is None:
+        posted_before = _posted_before(currency, key, lines, kind)
+        if posted_before is None:
             raise
-        return _already_posted(existing, lines, kind)
+        return posted_before
+
+
+def _posted_before(currency: Currency, key: uuid.UUID, lines: list[Line], kind: str) -> BatchOutcome | None:
+    """The outcome of the batch already posted with ``key`` (a retry, or a second press of "post"), if any."""
+    existing = TransferBatch.objects.filter(community_id=currency.community_id, key=key).first()
+    return None if existing is None else _already_posted(existing, lines, kind)
 
 
 def _already_posted(existing: TransferBatch, lines: list[Line], kind: str) -> BatchOutcome:
