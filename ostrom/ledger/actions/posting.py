@@ -33,6 +33,7 @@ from ..domain import amounts
 from ..domain.limits import AccountState
 from ..models import Account, Transfer
 from . import libpq_call
+from .pg_arrays import Int8Array, TextArray
 
 COMPARED_FIELDS = ("kind", "debit_account_id", "credit_account_id", "amount", "memo", "category", "reference")
 STATE_FIELDS = (
@@ -107,7 +108,10 @@ def check_spec(spec: Spec) -> None:
 
 
 def check_texts(memo: str, category: str, reference: str) -> None:
-    """Texts too long for their columns are refused with a sentence, never as a database error."""
+    """Texts too long for their columns (or holding a NUL, which PostgreSQL cannot store) are refused with a
+    sentence, never as a database error."""
+    if "\x00" in memo + category + reference:
+        raise DomainError("text_has_null_character", "Remove the invisible NUL character from the text.")
     if len(memo) > 500:
         raise DomainError("memo_too_long", "Keep the description to 500 characters or fewer.", "memo")
     if len(category) > 40:
@@ -337,7 +341,7 @@ def lock_usable(account_ids: set[int], community_id: int, currency_id: int) -> b
             "SELECT count(*) FROM (SELECT community_id, currency_id, status FROM ledger_account "
             "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE) AS locked "
             "WHERE community_id = %s AND currency_id = %s AND status = 'active'",
-            [sorted(account_ids), community_id, currency_id],
+            [Int8Array(sorted(account_ids)), community_id, currency_id],
         )
         (usable,) = cursor.fetchone()
     return usable == len(account_ids)
@@ -372,15 +376,14 @@ def post_lines(
     refused (nothing written: ask apply_batch which, and why). Call inside transaction.atomic with the accounts
     locked (``lock_usable``)."""
     params = [
-        batch_key, lines.debits, lines.credits, lines.amounts, lines.memos, lines.categories, lines.references,
-        lines.on_behalf_of, community_id, currency_id, reason, created_by_id, batch_id, timezone.now(),
+        batch_key, Int8Array(lines.debits), Int8Array(lines.credits), Int8Array(lines.amounts),
+        TextArray(lines.memos), TextArray(lines.categories), TextArray(lines.references),
+        Int8Array(lines.on_behalf_of), community_id, currency_id, reason, created_by_id, batch_id, timezone.now(),
     ]  # fmt: skip
     with _postgres_cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
         _execute_binary(cursor, sql.POSTGRES_BATCH, params)
-        results = cursor.fetchall()
-    if any(outcome == "refused" for outcome, _ in results):
-        return None
-    return [transfer_id for _, transfer_id in results]
+        outcome, ids = cursor.fetchone()
+    return ids if outcome == "posted" else None
 
 
 def write(
@@ -439,7 +442,7 @@ def _set_totals(states: list[AccountState]) -> None:
         return
     if connection.vendor == "postgresql":
         # One array per column, however many accounts changed.
-        columns = [[s.id for s in states], *([getattr(s, f) for s in states] for f in TOTALS)]
+        columns = [Int8Array(s.id for s in states), *(Int8Array(getattr(s, f) for s in states) for f in TOTALS)]
         with _postgres_cursor(connections[DEFAULT_DB_ALIAS]) as cursor:
             _execute_binary(
                 cursor,

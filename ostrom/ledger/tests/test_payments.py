@@ -82,6 +82,13 @@ def test_a_payment_needs_to_say_what_it_is_for(hours, member, coordinator):
     assert not Account.objects.filter(member__in=[member, coordinator]).exists()
 
 
+def test_a_memo_with_a_nul_character_is_refused_in_words_not_by_the_database(hours, member, coordinator):
+    error = refused(pay, member, coordinator, hours, memo="Garden\x00ing")
+
+    assert error.code == "text_has_null_character"
+    assert Transfer.objects.count() == 0
+
+
 @pytest.mark.parametrize("amount", [0, -60, 10**13])
 def test_zero_negative_and_absurd_amounts_are_refused(hours, member, coordinator, amount):
     error = refused(pay, member, coordinator, hours, amount)
