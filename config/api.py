@@ -22,6 +22,7 @@ from ostrom.communities.api import router as communities_router
 from ostrom.communities.api_auth import ApiRateLimit, TokenAuth
 from ostrom.communities.domain import DomainError
 from ostrom.ledger.api import router as ledger_router
+from ostrom.market.api import router as market_router
 
 # Django's own logger for failed requests, so the usual error e-mails and log handlers still see API crashes.
 request_logger = logging.getLogger("django.request")
@@ -267,3 +268,4 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/", communities_router)
 api.add_router("/", ledger_router)
+api.add_router("/", market_router)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "ostrom.communities",
     "ostrom.ledger",
     "ostrom.notify",
+    "ostrom.market",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -142,6 +143,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploads (listing photos). Served by the app itself through an access check (market/views), never as a public
+# folder, so a photo is seen only by members of the community it belongs to.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

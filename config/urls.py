@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("ostrom.communities.urls")),
     path("", include("ostrom.ledger.urls")),
     path("", include("ostrom.notify.urls")),
+    path("", include("ostrom.market.urls")),
     path("", include("ostrom.web.urls")),
 ]
 
