@@ -2,6 +2,18 @@
 
 from django.urls import include, path
 
-urlpatterns: list = [
-    path("c/<slug:slug>/market/", include([])),
+from .views import events, exchanges, listings, moderation, search, volunteering
+
+urlpatterns = [
+    path(
+        "c/<slug:slug>/market/",
+        include(
+            search.urlpatterns
+            + listings.urlpatterns
+            + exchanges.urlpatterns
+            + volunteering.urlpatterns
+            + events.urlpatterns
+            + moderation.urlpatterns
+        ),
+    ),
 ]

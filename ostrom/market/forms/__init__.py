@@ -1,0 +1,1 @@
+"""The marketplace's forms, one module a part."""
