@@ -10,7 +10,7 @@ PORT ?= 8000
 # uv is pinned and hashed in requirements-bootstrap.lock so the installer itself is reproducible.
 UV := $(BIN)/uv
 
-.PHONY: run test lint bench worker demo setup setup-dev browser check-python clean
+.PHONY: pdf-libs run test lint bench worker demo setup setup-dev browser check-python clean
 
 run: export DJANGO_DEBUG ?= 1
 run: setup
@@ -68,8 +68,21 @@ $(VENV)/.deps-dev: requirements-dev.lock | $(PY)
 	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements-dev.lock
 	@touch $@ $(VENV)/.deps-run
 
-setup: check-python $(VENV)/.deps-run
-setup-dev: check-python $(VENV)/.deps-dev
+setup: check-python pdf-libs $(VENV)/.deps-run
+setup-dev: check-python pdf-libs $(VENV)/.deps-dev
+
+# The printable directory is made by WeasyPrint, which needs Pango and a font from the system.
+pdf-libs:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0 || ! ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Pango and the DejaVu fonts for the printable directory"; \
+	    (apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null || \
+	     (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null)); \
+	  else \
+	    echo "The printable directory needs Pango and a font: run 'sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core'."; \
+	    exit 1; \
+	  fi; \
+	fi
 
 # Browser tests drive Debian's Chromium; never a browser downloaded by Playwright.
 browser:

@@ -22,6 +22,7 @@ from ostrom.communities.api import router as communities_router
 from ostrom.communities.api_auth import ApiRateLimit, TokenAuth
 from ostrom.communities.domain import DomainError
 from ostrom.ledger.api import router as ledger_router
+from ostrom.market.api import ERROR_STATUS as MARKET_ERROR_STATUS
 from ostrom.market.api import router as market_router
 
 # Django's own logger for failed requests, so the usual error e-mails and log handlers still see API crashes.
@@ -129,6 +130,10 @@ DOMAIN_ERROR_STATUS = {
     "exists_with_different_payer": 409,
     "exists_with_different_currency": 409,
 }
+# The marketplace's parts say theirs beside their endpoints (ostrom/market/api/); a code means one thing everywhere.
+for _code, _status in MARKET_ERROR_STATUS.items():
+    if DOMAIN_ERROR_STATUS.setdefault(_code, _status) != _status:
+        raise ValueError(f"The market answers {_code} with {_status}, the rest of the API with another status.")
 NO_CREDENTIALS = "Send your API token in the Authorization header: Bearer ost_…"
 UNREADABLE_BODY = "The request body is not valid JSON."
 

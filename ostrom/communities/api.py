@@ -25,6 +25,15 @@ MAX_OFFSET = 100_000
 # Primary keys are 64-bit; a larger number can never name a row and would overflow SQLite's integers.
 MAX_ID = 2**63 - 1
 
+
+def whole(value: Any) -> Any:
+    """JSON has one kind of number: 60.0 is the whole number 60 (as JSON Schema's ``integer`` says), 1.5 is not (and
+    is refused, never rounded). Use as ``BeforeValidator(whole)`` on strict integer fields."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 # PostgreSQL cannot store NUL characters, so free text refuses them up front instead of failing on save.
 NO_NUL = r"^[^\x00]*$"
 SLUG = r"^[-a-zA-Z0-9_]+$"

@@ -135,7 +135,8 @@ PERSONAS = (
         where=f"{RIVERSIDE.name} and {EASTFIELD.name}",
         sees=(
             "Riverside's dashboard and member directory (search “gardening”), her own profile and what others may "
-            "see of it, the switch to Eastfield, and her data download under Your account."
+            "see of it, the switch to Eastfield, and her data download under Your account; in the Marketplace the "
+            "helpers suggested for her shelves request and an exchange waiting for her to confirm."
         ),
     ),
     Persona(
@@ -145,7 +146,8 @@ PERSONAS = (
         where=RIVERSIDE.name,
         sees=(
             "Manage members: invite people, register a resident who has only a phone, the suspended member, "
-            "editing a profile on someone's behalf (it asks why), and the audit log."
+            "editing a profile on someone's behalf (it asks why), and the audit log; in the Marketplace a disputed "
+            "exchange to resolve and a reported ad under Moderation."
         ),
     ),
     Persona(
@@ -153,7 +155,10 @@ PERSONAS = (
         login="priya@example.org",
         role="Staff of Millbrook Borough Council",
         where=NORTHGATE.name,
-        sees="Northgate's directory and partner organisations; she can edit the council's organisation page.",
+        sees=(
+            "Northgate's directory and partner organisations; she can edit the council's organisation page, and in "
+            "Marketplace → Volunteering answer applications and log volunteers' hours."
+        ),
     ),
     Persona(
         name="Dev Patel",
@@ -172,7 +177,7 @@ PERSONAS = (
         where=NORTHGATE.name,
         sees=(
             "Logging in with a phone number instead of an email address; her profile as her coordinator recorded it; "
-            "her texts without a gateway: manage.py sms_receive 07700900123 BAL"
+            "her texts without a gateway: manage.py sms_receive 07700900123 BAL (or OFFERS baking)"
         ),
     ),
     Persona(

@@ -33,6 +33,7 @@ from ostrom.communities.api import (
     Text,
     error_responses,
     page_of,
+    whole,
 )
 from ostrom.communities.domain import DomainError, Role
 from ostrom.communities.models import Member
@@ -60,18 +61,11 @@ AccountId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TransferId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _whole(value: Any) -> Any:
-    """JSON has one kind of number: 60.0 is the whole number 60 (as JSON Schema's ``integer`` says), 1.5 is not."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 # Strict: 1.5, "60" and true are refused rather than rounded or converted, so nobody pays what they did not mean.
 Amount = Annotated[
-    int, Strict(), Field(gt=0, le=MAX_AMOUNT, description="In the currency's smallest unit."), BeforeValidator(_whole)
+    int, Strict(), Field(gt=0, le=MAX_AMOUNT, description="In the currency's smallest unit."), BeforeValidator(whole)
 ]
-BodyId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(_whole)]
+BodyId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(whole)]
 CurrencyCode = Text(20, SLUG)
 
 

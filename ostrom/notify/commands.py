@@ -35,11 +35,20 @@ def answer_start(context: SmsContext, command: ParsedCommand) -> SmsReply:
 
 
 def answer_yes(context: SmsContext, command: ParsedCommand) -> SmsReply:
-    return SmsReply(inbound.resolve_confirmation(context, command.args["code"], accept=True))
+    return SmsReply(_answer_code(context, command.args["code"], accept=True))
 
 
 def answer_no(context: SmsContext, command: ParsedCommand) -> SmsReply:
-    return SmsReply(inbound.resolve_confirmation(context, command.args["code"], accept=False))
+    return SmsReply(_answer_code(context, command.args["code"], accept=False))
+
+
+def _answer_code(context: SmsContext, code: str, *, accept: bool) -> str:
+    """An app's own code first (registry.register_code_answerer), then the confirmations notify stored."""
+    for answer in registry.code_answerers():
+        reply = answer(context, code, accept)
+        if reply is not None:
+            return reply
+    return inbound.resolve_confirmation(context, code, accept=accept)
 
 
 def register() -> None:

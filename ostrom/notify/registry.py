@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from ostrom.notify.domain.sms_commands import CommandSpec, ParsedCommand, check_spec
 
@@ -65,12 +65,15 @@ class DigestSection:
 
 
 Confirmer = Callable[[SmsContext, dict[str, Any]], str]
-T = TypeVar("T")
+# Answers YES <code> (accept=True) or NO <code> for codes an app keeps itself (an exchange's code, asked days
+# before on the web), returning the reply text, or None when the code is not one of the app's.
+CodeAnswerer = Callable[[SmsContext, str, bool], str | None]
 
 _kinds: dict[str, MessageKind] = {}
 _commands: dict[str, SmsCommand] = {}
 _confirmers: dict[str, Confirmer] = {}
 _sections: dict[str, DigestSection] = {}
+_code_answerers: dict[str, CodeAnswerer] = {}
 
 
 def register_kind(kind: MessageKind) -> None:
@@ -139,6 +142,18 @@ def get_confirmer(name: str) -> Confirmer:
         raise KeyError(f"No SMS confirmer {name!r} is registered.") from None
 
 
+def register_code_answerer(name: str, answer: CodeAnswerer) -> None:
+    """Let an app answer YES/NO <code> for codes it issued itself; asked, in registration order, before notify
+    looks among the confirmations it stored (whose codes the app's must not be able to take: use another length)."""
+    _check_key(name, MAX_CONFIRMER_CHARS, "code answerer name")
+    _code_answerers[name] = answer
+
+
+def code_answerers() -> list[CodeAnswerer]:
+    """Every registered code answerer, in the order first registered."""
+    return list(_code_answerers.values())
+
+
 def register_digest_section(section: DigestSection) -> None:
     """Add a section to every digest; a section with the same key is replaced."""
     _check_key(section.key, MAX_SECTION_KEY_CHARS, "digest section key")
@@ -153,19 +168,14 @@ def digest_sections() -> list[DigestSection]:
 @contextmanager
 def isolated() -> Iterator[None]:
     """For tests: what is registered or replaced inside the block is forgotten when it ends."""
-    kinds_, commands_, confirmers_, sections_ = dict(_kinds), dict(_commands), dict(_confirmers), dict(_sections)
+    tables: tuple[dict[str, Any], ...] = (_kinds, _commands, _confirmers, _sections, _code_answerers)
+    saved = [dict(table) for table in tables]
     try:
         yield
     finally:
-        _refill(_kinds, kinds_)
-        _refill(_commands, commands_)
-        _refill(_confirmers, confirmers_)
-        _refill(_sections, sections_)
-
-
-def _refill(registry: dict[str, T], contents: dict[str, T]) -> None:
-    registry.clear()
-    registry.update(contents)
+        for table, contents in zip(tables, saved, strict=True):
+            table.clear()
+            table.update(contents)
 
 
 def _check_key(key: str, max_chars: int, what: str) -> None:

@@ -10,7 +10,7 @@ Helpers to import in any browser test::
   exactly one h1. axe runs inside the page, so use it with ``page``, not ``page_without_js``.
 
 Fixtures: ``browser`` (session), ``page`` and ``page_without_js`` (a fresh context each, failing the test if
-the Content-Security-Policy blocked anything).
+the Content-Security-Policy blocked anything), and ``second_page``/``second_page_without_js`` for a second person.
 
 Browser tests need the rows the test writes to be visible to the live server's thread, so they run in a
 transactional database: pytest-django switches ``db`` to transactional whenever ``live_server`` is requested,
@@ -95,6 +95,20 @@ def page_without_js(browser: Browser) -> Iterator[Page]:
     """A page with JavaScript turned off, to prove every form works without it."""
     with _browser_page(browser, java_script_enabled=False) as fresh_page:
         fresh_page.javascript_disabled = True  # read by assert_accessible
+        yield fresh_page
+
+
+@pytest.fixture
+def second_page(browser: Browser) -> Iterator[Page]:
+    """A second person's browser (its own cookies), for journeys between two people."""
+    with _browser_page(browser) as fresh_page:
+        yield fresh_page
+
+
+@pytest.fixture
+def second_page_without_js(browser: Browser) -> Iterator[Page]:
+    with _browser_page(browser, java_script_enabled=False) as fresh_page:
+        fresh_page.javascript_disabled = True
         yield fresh_page
 
 

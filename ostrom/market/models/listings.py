@@ -104,6 +104,8 @@ class Listing(models.Model):
             models.Index(fields=["community", "category", "status"], name="listing_category"),
             models.Index(fields=["member", "status"], name="listing_member"),
             models.Index(fields=["status", "expires_at"], name="listing_expiry"),
+            # Distance search takes a bounding box first (search.py); without this it scans the whole community.
+            models.Index(fields=["community", "status", "latitude", "longitude"], name="listing_place"),
         ]
         constraints = [
             models.CheckConstraint(
