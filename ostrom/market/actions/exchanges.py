@@ -57,6 +57,7 @@ def start(member: Member, listing: Listing, first_message: str) -> Started:
         raise DomainError("listing_unknown", "There is no such offer or request here.")
     giver_id, receiver_id = domain.parties(listing.kind, listing.member_id, member.pk)
     with transaction.atomic():
+        _lock_writer(member)
         # Locking the listing makes two contacts by the same member (a double click) take turns, so the second
         # finds the first one's thread instead of opening another.
         locked = Listing.objects.select_for_update().select_related("member").get(pk=listing.pk)
@@ -71,10 +72,13 @@ def start(member: Member, listing: Listing, first_message: str) -> Started:
             .order_by("pk")
             .first()
         )
+        now = timezone.now()
+        _check_message_rate(member, now)
         if existing is not None:
             _write(existing, member, body)
             return Started(existing, False)
-        now = timezone.now()
+        started = Exchange.objects.filter(started_by=member, created_at__gt=now - domain.CONTACT_WINDOW).count()
+        domain.check_contact_rate(started)
         exchange = Exchange.objects.create(
             community_id=member.community_id, listing=locked, giver_id=giver_id, receiver_id=receiver_id,
             started_by=member, what=locked.title[: domain.WHAT_MAX_CHARS], created_at=now, updated_at=now,
@@ -88,10 +92,13 @@ def post_message(author: Member, exchange: Exchange, body: str) -> ExchangeMessa
     """Add a message to the thread and tell the other side (both sides, when a coordinator writes)."""
     body = domain.check_message(body)
     with transaction.atomic():
+        _lock_writer(author)
         locked, roles = _lock(author, exchange)
         domain.check(Step.WRITE, roles, locked.status)
         if Role.COORDINATOR not in roles and _other(author, locked).pk in blocked_member_ids(author):
             raise DomainError("member_blocked", "You can't write to this person.")
+        if Role.COORDINATOR not in roles:
+            _check_message_rate(author, timezone.now())
         return _write(locked, author, body)
 
 
@@ -324,6 +331,17 @@ def _other(member: Member, exchange: Exchange) -> Member:
 def _save(exchange: Exchange, *fields: str) -> None:
     exchange.updated_at = timezone.now()
     exchange.save(update_fields=[*fields, "updated_at"])
+
+
+def _lock_writer(member: Member) -> None:
+    """Take the writer's row first (before any listing or exchange), so their messages and new conversations are
+    counted one after another and the posting limits hold under a burst."""
+    Member.objects.select_for_update().filter(pk=member.pk).first()
+
+
+def _check_message_rate(member: Member, now: datetime) -> None:
+    sent = ExchangeMessage.objects.filter(author=member, created_at__gt=now - domain.MESSAGE_WINDOW).count()
+    domain.check_message_rate(sent)
 
 
 def _write(exchange: Exchange, author: Member, body: str) -> ExchangeMessage:

@@ -46,6 +46,8 @@ ERROR_STATUS = {
     "no_proposal": 409,
     "no_terms": 409,
     "listing_unavailable": 409,
+    "contact_rate_limited": 429,
+    "message_rate_limited": 429,
 }
 ERRORS = (400, 401, 403, 404, 409, 422)
 

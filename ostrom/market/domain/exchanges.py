@@ -217,6 +217,33 @@ def check_when(scheduled_for: datetime, now: datetime) -> None:
         raise DomainError("date_too_far", "Choose a time within the next two years.", "scheduled_for")
 
 
+# Posting limits, so one account cannot flood its neighbours: new conversations a day, messages an hour.
+CONTACTS_PER_DAY = 20
+MESSAGES_PER_HOUR = 60
+CONTACT_WINDOW = timedelta(days=1)
+MESSAGE_WINDOW = timedelta(hours=1)
+
+
+def check_contact_rate(started_in_window: int) -> None:
+    """Refuse a new conversation once a member started CONTACTS_PER_DAY of them in the last day."""
+    if started_in_window >= CONTACTS_PER_DAY:
+        raise DomainError(
+            "contact_rate_limited",
+            f"You have started {CONTACTS_PER_DAY} conversations in the last day. Please wait until tomorrow, or ask a "
+            "coordinator if you need to reach more people.",
+        )
+
+
+def check_message_rate(sent_in_window: int) -> None:
+    """Refuse a message once a member wrote MESSAGES_PER_HOUR of them in the last hour."""
+    if sent_in_window >= MESSAGES_PER_HOUR:
+        raise DomainError(
+            "message_rate_limited",
+            f"You have sent {MESSAGES_PER_HOUR} messages in the last hour. Please wait a little and try again.",
+            "body",
+        )
+
+
 def check_message(body: str) -> str:
     """A thread message as it will be stored: not empty, at most MESSAGE_MAX_CHARS characters."""
     body = str(body).strip()
