@@ -77,16 +77,22 @@ def _member_accounts(currency: Currency) -> list[Account]:
     return [accounts.open_account(currency, member=m) for m in members]
 
 
+# What the story's own transfers after the history need below zero (see _a_hold_and_a_correction): the history
+# leaves that much room, whatever the seed.
+STORY_ROOM = {"colin@example.org": 3 * HOUR, "amara@example.org": 2 * HOUR}
+
+
 def _exchanges(currency: Currency, rng: random.Random, count: int) -> None:
     """Members helping each other, never beyond their limits (the batch would refuse it anyway)."""
     people = _member_accounts(currency)
     skills = {a.pk: (a.member.skills or ["a hand around the house"]) for a in people}
     balance = {a.pk: 0 for a in people}
+    floor = {a.pk: -a.debit_limit + STORY_ROOM.get(a.member.user.email or "", 0) for a in people}
     lines = []
     while len(lines) < count:
         payer, payee = rng.sample(people, 2)
         minutes = rng.choice([30, 60, 60, 90, 120, 180])
-        if balance[payer.pk] - minutes < -payer.debit_limit:
+        if balance[payer.pk] - minutes < floor[payer.pk]:
             continue
         balance[payer.pk] -= minutes
         balance[payee.pk] += minutes

@@ -27,3 +27,11 @@ def test_resetting_the_demo_rebuilds_the_ledger_too(db):
     call_command("demo", "--reset", verbosity=0)
 
     assert Transfer.objects.count() == before
+
+
+def test_the_story_fits_in_the_history_whatever_the_seed(db):
+    # Seeds 2 and 28 once drove Colin so far below zero that his own story's payment was refused.
+    for seed in ("2", "28"):
+        call_command("demo", "--reset", "--seed", seed, verbosity=0)
+
+        assert Transfer.objects.filter(reverses__isnull=False).count() == 1
