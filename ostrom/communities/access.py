@@ -45,6 +45,13 @@ def require_active_member(user: User, community: Community) -> Member:
     return member
 
 
+def community_and_member(user: User, slug: str) -> tuple[Community, Member]:
+    """What every members' page of a community starts with: the community at ``slug`` and the user's active
+    membership of it (404 for an unknown community; as ``require_active_member`` otherwise)."""
+    community = get_community_or_404(slug)
+    return community, require_active_member(user, community)
+
+
 def require_coordinator(user: User, community: Community) -> Member:
     member = require_active_member(user, community)
     if not member.is_coordinator:

@@ -15,7 +15,7 @@ from django.urls import URLPattern, path
 
 from ostrom.communities import access as community_access
 from ostrom.communities.domain import DomainError
-from ostrom.communities.models import Community, Member
+from ostrom.communities.models import Member
 
 from .. import access
 from ..actions import links as actions
@@ -62,11 +62,6 @@ def _with_balances(links: list[CommunityLink], viewer: Member) -> list[Community
         link.our_trust_text = _format(ours.currency, ours.debit_limit or 0) if ours else ""
         link.their_trust_text = _format(theirs.currency, theirs.debit_limit or 0) if theirs else ""
     return links
-
-
-def _viewer(request: HttpRequest, slug: str) -> tuple[Community, Member]:
-    community = community_access.get_community_or_404(slug)
-    return community, community_access.require_active_member(request.user, community)
 
 
 @login_required
@@ -124,7 +119,7 @@ def link_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def link_pay(request: HttpRequest, slug: str) -> HttpResponse:
     """Any member pays a member of a linked community, in their own currency, converted at the agreed rate."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     links = [_describe(link, viewer) for link in access.community_links(viewer).filter(is_active=True)]
     form = PayAcrossForm(request.POST or None, viewer=viewer, links=links, initial={"key": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():

@@ -26,11 +26,6 @@ from ..models import PaymentRequest, RequestStatus
 LIST_SIZE = 100
 
 
-def _viewer(request: HttpRequest, slug: str) -> tuple[Community, Member]:
-    community = community_access.get_community_or_404(slug)
-    return community, community_access.require_active_member(request.user, community)
-
-
 def _amount_text(payment: PaymentRequest) -> str:
     currency = payment.currency
     return format_amount(payment.amount, currency.kind, currency.scale, currency.symbol)
@@ -46,7 +41,7 @@ def _described(payments) -> list[PaymentRequest]:
 @login_required
 def request_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Requests waiting for the viewer to pay, the ones they made, and earlier ones."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     mine = access.payment_requests(viewer)
     received = mine.filter(payer=viewer)
     context = {
@@ -62,7 +57,7 @@ def request_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def request_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Ask another member to pay you."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     form = RequestForm(request.POST or None, viewer=viewer, initial={"key": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -91,7 +86,7 @@ def request_new(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def request_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     payment = access.get_payment_request_or_404(viewer, pk)
     try:
         payment = actions.accept_request(viewer, payment)
@@ -105,7 +100,7 @@ def request_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def request_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Confirm declining, with an optional reason the asker will see."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     payment = access.get_payment_request_or_404(viewer, pk)
     if payment.payer_id != viewer.pk:
         raise Http404("Only the person asked to pay can decline a request.")
@@ -129,7 +124,7 @@ def request_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def request_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     payment = access.get_payment_request_or_404(viewer, pk)
     try:
         actions.cancel_request(viewer, payment)
@@ -159,7 +154,7 @@ def _preferences_page(
 @login_required
 def request_preferences(request: HttpRequest, slug: str) -> HttpResponse:
     """How the viewer wants requests handled, and whom they pay without being asked."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     if request.method != "POST":
         return _preferences_page(request, community, viewer)
     form = HandlingForm(request.POST)
@@ -177,7 +172,7 @@ def request_preferences(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def request_trust(request: HttpRequest, slug: str) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     form = TrustForm(request.POST, viewer=viewer)
     if form.is_valid():
         try:
@@ -193,7 +188,7 @@ def request_trust(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def request_untrust(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     trusted = viewer.trusted_payees.filter(payee_id=member_id).select_related("payee").first()
     if trusted is not None:
         actions.untrust_payee(viewer, trusted.payee)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from ostrom.communities import access as community_access
 from ostrom.communities.domain import DomainError
 from ostrom.communities.forms import add_domain_error
-from ostrom.communities.models import Community, Member
+from ostrom.communities.models import Member
 
 from ..access import events as access
 from ..actions import events as actions
@@ -25,15 +25,10 @@ from ..models import EventStatus, RsvpStatus
 LIST_SIZE = 100
 
 
-def _viewer(request: HttpRequest, slug: str) -> tuple[Community, Member]:
-    community = community_access.get_community_or_404(slug)
-    return community, community_access.require_active_member(request.user, community)
-
-
 @login_required
 def event_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Events coming up, soonest first, with the viewer's answer to each."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     events = list(access.upcoming_events(viewer, timezone.now())[:LIST_SIZE])
     answers = dict(
         viewer.rsvps.filter(event__in=events).exclude(status=RsvpStatus.CANCELLED).values_list("event_id", "status")
@@ -45,7 +40,7 @@ def event_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def event_new(request: HttpRequest, slug: str) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     form = EventForm(request.POST or None, organisations=access.organisations_to_host_for(viewer))
     if request.method == "POST" and form.is_valid():
         try:
@@ -62,7 +57,7 @@ def event_new(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def event_detail(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
     """The event, the viewer's answer and the button to change it; for the host, who is coming and what to do."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     event = access.get_event_or_404(viewer, event_id)
     can_manage = access.can_manage_event(viewer, event)
     now = timezone.now()
@@ -84,7 +79,7 @@ def event_detail(request: HttpRequest, slug: str, event_id: int) -> HttpResponse
 @require_POST
 def event_rsvp(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
     """Going (or on the waiting list when full), or not going after all: ``going`` is yes or no."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     event = access.get_event_or_404(viewer, event_id)
     going = request.POST.get("going") != "no"
     try:
@@ -110,7 +105,7 @@ def _answer_text(answered: actions.Answered) -> str:
 @login_required
 @require_POST
 def event_capacity(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     event = _managed_event(viewer, event_id)
     form = CapacityForm(request.POST)
     if not form.is_valid():
@@ -129,7 +124,7 @@ def event_capacity(request: HttpRequest, slug: str, event_id: int) -> HttpRespon
 @login_required
 def event_cancel(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
     """Ask for a reason, then cancel; everyone going or waiting is told."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     event = _managed_event(viewer, event_id)
     form = CancelEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -147,7 +142,7 @@ def event_cancel(request: HttpRequest, slug: str, event_id: int) -> HttpResponse
 @login_required
 def event_register(request: HttpRequest, slug: str, event_id: int) -> HttpResponse:
     """The host's register: tick members who came, add walk-ins by name, take off a mistake."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     event = _managed_event(viewer, event_id)
     members = access.attendance_candidates(event)
     form = AttendanceForm(request.POST or None, members=members)
@@ -179,7 +174,7 @@ def event_register(request: HttpRequest, slug: str, event_id: int) -> HttpRespon
 @require_POST
 def event_mark(request: HttpRequest, slug: str, event_id: int, member_id: int) -> HttpResponse:
     """One press for someone who said they were going: they are on the register."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     event = _managed_event(viewer, event_id)
     member = access.attendance_candidates(event).filter(pk=member_id).first()
     if member is None:
@@ -196,7 +191,7 @@ def event_mark(request: HttpRequest, slug: str, event_id: int, member_id: int) -
 @login_required
 @require_POST
 def event_unmark(request: HttpRequest, slug: str, event_id: int, attendance_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     event = _managed_event(viewer, event_id)
     attendance = access.event_attendance(event).filter(pk=attendance_id).first()
     if attendance is None:

@@ -25,11 +25,6 @@ from ..forms.exchanges import ContactForm, MessageForm, ReasonForm, ResolveForm,
 from ..models import Exchange, Listing
 
 
-def _viewer(request: HttpRequest, slug: str) -> tuple[Community, Member]:
-    community = community_access.get_community_or_404(slug)
-    return community, community_access.require_active_member(request.user, community)
-
-
 def poster_name(listing: Listing) -> str:
     """Who a listing is from, as its page says: the partner organisation, or the member."""
     return listing.organisation.name if listing.organisation_id else listing.member.display_name
@@ -55,7 +50,7 @@ def _describe(exchange: Exchange) -> Exchange:
 @require_POST
 def exchange_start(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
     """The "Contact" form on a listing's page: opens a thread (or adds to the open one) and shows it."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     listing = access.get_listing_to_contact_or_404(viewer, listing_id)
     form = ContactForm(request.POST, poster_name=poster_name(listing))
     if form.is_valid():
@@ -79,7 +74,7 @@ def exchange_start(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
 @login_required
 def exchange_list(request: HttpRequest, slug: str) -> HttpResponse:
     """My exchanges: those going on, then past ones."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     going_on, past = access.open_and_past(viewer)
     context = {
         "community": community,
@@ -94,7 +89,7 @@ def exchange_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def exchange_disputed(request: HttpRequest, slug: str) -> HttpResponse:
     """Coordinators: the disputed exchanges waiting for a decision, oldest first."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     disputed = [_describe(e) for e in access.disputed_exchanges(viewer)[:200]]
     context = {"community": community, "membership": viewer, "disputed": disputed}
     return render(request, "market/exchange_disputed.html", context)
@@ -145,7 +140,7 @@ def _terms_form(viewer: Member, exchange: Exchange, data=None) -> TermsForm:
 @login_required
 def exchange_detail(request: HttpRequest, slug: str, exchange_id: int) -> HttpResponse:
     """The exchange, its thread and what the viewer can do; POST writes a message."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     exchange = access.get_exchange_or_404(viewer, exchange_id)
     if request.method != "POST":
         return _detail(request, community, viewer, exchange)
@@ -163,7 +158,7 @@ def exchange_detail(request: HttpRequest, slug: str, exchange_id: int) -> HttpRe
 @login_required
 @require_POST
 def exchange_terms(request: HttpRequest, slug: str, exchange_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     exchange = access.get_exchange_or_404(viewer, exchange_id)
     form = _terms_form(viewer, exchange, request.POST)
     if form.is_valid():
@@ -186,7 +181,7 @@ def exchange_terms(request: HttpRequest, slug: str, exchange_id: int) -> HttpRes
 
 def _button(request: HttpRequest, slug: str, exchange_id: int, act, done: str) -> HttpResponse:
     """A step that needs no form: take it, say what happened (or why not), back to the exchange."""
-    _, viewer = _viewer(request, slug)
+    _, viewer = community_access.community_and_member(request.user, slug)
     exchange = access.get_exchange_or_404(viewer, exchange_id)
     try:
         act(viewer, exchange)
@@ -237,7 +232,7 @@ def exchange_share(request: HttpRequest, slug: str, exchange_id: int) -> HttpRes
 @login_required
 @require_POST
 def exchange_thanks(request: HttpRequest, slug: str, exchange_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     exchange = access.get_exchange_or_404(viewer, exchange_id)
     form = ThanksForm(request.POST)
     if form.is_valid():
@@ -276,7 +271,7 @@ REASON_ACTIONS = {
 
 
 def _reason_page(request: HttpRequest, slug: str, exchange_id: int, step: Step) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     exchange = access.get_exchange_or_404(viewer, exchange_id)
     title, label, hint, max_chars, button, done = REASON_PAGES[step]
     if step not in access.steps_for(viewer, exchange):
@@ -319,7 +314,7 @@ def exchange_on_behalf(request: HttpRequest, slug: str, exchange_id: int) -> Htt
 @login_required
 def exchange_resolve(request: HttpRequest, slug: str, exchange_id: int) -> HttpResponse:
     """Coordinators: confirm (maybe for another amount) or cancel a disputed exchange, saying why."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     exchange = access.get_exchange_or_404(viewer, exchange_id)
     if Step.RESOLVE not in access.steps_for(viewer, exchange):
         try:

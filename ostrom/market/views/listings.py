@@ -55,11 +55,6 @@ STATUS_MESSAGES = {
 }
 
 
-def _viewer(request: HttpRequest, slug: str) -> tuple[Community, Member]:
-    community = community_access.get_community_or_404(slug)
-    return community, community_access.require_active_member(request.user, community)
-
-
 def _coordinator(request: HttpRequest, slug: str) -> tuple[Community, Member]:
     community = community_access.get_community_or_404(slug)
     return community, community_access.require_coordinator(request.user, community)
@@ -101,7 +96,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @login_required
 def my_listings(request: HttpRequest, slug: str) -> HttpResponse:
     """The viewer's ads (and their organisation's) in every state, with what they can do to each."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     rows = [describe(listing) for listing in access.own_listings(viewer)[:MY_LISTINGS_SHOWN]]
     groups = [
         ("Showing", [r for r in rows if r.status == ListingStatus.ACTIVE]),
@@ -120,7 +115,7 @@ def my_listings(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def listing_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Post an offer or a request, or keep it as a draft."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     category_actions.install_default_categories(community)
     kind = request.GET.get("kind") if request.GET.get("kind") in rules.LISTING_KINDS else "offer"
     form = ListingForm(request.POST or None, request.FILES or None, viewer=viewer, initial={"kind": kind})
@@ -149,7 +144,7 @@ def _posted_message(listing: Listing) -> str:
 
 @login_required
 def listing_edit(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     listing = access.get_listing_or_404(viewer, listing_id)
     if not access.can_edit(viewer, listing):
         raise PermissionDenied("Only the person who posted this, or a coordinator, can change it.")
@@ -174,7 +169,7 @@ def listing_edit(request: HttpRequest, slug: str, listing_id: int) -> HttpRespon
 @require_POST
 def listing_status(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
     """Publish, pause, resume, renew or close, then back to where the button was."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     listing = access.get_listing_or_404(viewer, listing_id)
     fallback = reverse("market_my_listings", args=[community.slug])
     form = StatusForm(request.POST)
@@ -202,7 +197,7 @@ def listing_status(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
 @login_required
 def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
     """An ad as members see it: what, where roughly, when, who (by name only; contact goes through the site)."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     listing = describe(access.get_listing_or_404(viewer, listing_id))
     context = {
         "community": community,
@@ -218,7 +213,7 @@ def listing_detail(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
 @login_required
 def listing_photo(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
     """An ad's photo, to those who may see the ad: photos live outside the public media folder."""
-    _, viewer = _viewer(request, slug)
+    _, viewer = community_access.community_and_member(request.user, slug)
     listing = access.get_listing_or_404(viewer, listing_id)
     if not listing.photo or not default_storage.exists(listing.photo.name):
         raise Http404("This offer or request has no photo.")
@@ -353,7 +348,7 @@ def category_action(request: HttpRequest, slug: str, category_id: int, action: s
 @login_required
 def directory_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Choose what the printed directory covers and how readers reach a coordinator, then download the PDF."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     form = DirectoryForm(request.GET or None, viewer=viewer)
     context = {"community": community, "membership": viewer, "form": form}
     return render(request, "market/directory_page.html", context)
@@ -362,7 +357,7 @@ def directory_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def directory_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The current offers by category as a PDF for a library or a noticeboard."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     form = DirectoryForm(request.GET or None, viewer=viewer)
     if request.GET and not form.is_valid():
         context = {"community": community, "membership": viewer, "form": form}

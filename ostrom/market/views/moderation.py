@@ -29,13 +29,8 @@ QUEUE_SIZE = 50
 HIDDEN_LIST_SIZE = 50
 
 
-def _viewer(request: HttpRequest, slug: str) -> tuple[Community, Member]:
-    community = community_access.get_community_or_404(slug)
-    return community, community_access.require_active_member(request.user, community)
-
-
 def _coordinator(request: HttpRequest, slug: str) -> tuple[Community, Member]:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     access.require_moderator(viewer)
     return community, viewer
 
@@ -46,7 +41,7 @@ def _coordinator(request: HttpRequest, slug: str) -> tuple[Community, Member]:
 @login_required
 def report_listing(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
     """GET: the report form for an ad (or, once reported, a thank-you). POST: file the report."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     listing = listing_access.get_listing_or_404(viewer, listing_id)
     filed = access.my_open_report(viewer, listing=listing)
     form = ReportForm(_filing(request))
@@ -69,7 +64,7 @@ def report_listing(request: HttpRequest, slug: str, listing_id: int) -> HttpResp
 @login_required
 def report_message(request: HttpRequest, slug: str, message_id: int) -> HttpResponse:
     """GET: the report form for a message in one of the viewer's exchanges. POST: file the report."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     message = access.get_message_or_404(viewer, message_id)
     filed = access.my_open_report(viewer, message=message)
     form = ReportForm(_filing(request))
@@ -102,7 +97,7 @@ def _filing(request: HttpRequest):
 @login_required
 def block(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
     """GET: what blocking does, and a button. POST: block, then the list of people blocked."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     other = access.get_member_to_block_or_404(viewer, member_id)
     if request.method == "POST":
         try:
@@ -122,7 +117,7 @@ def block(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def unblock(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     other = access.get_member_to_block_or_404(viewer, member_id)
     if actions.unblock_member(viewer, other):
         messages.success(request, f"You unblocked {other.display_name}.")
@@ -132,7 +127,7 @@ def unblock(request: HttpRequest, slug: str, member_id: int) -> HttpResponse:
 @login_required
 def blocks(request: HttpRequest, slug: str) -> HttpResponse:
     """The people the viewer blocked, each with an unblock button."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     context = {"community": community, "membership": viewer, "blocks": list(access.my_blocks(viewer))}
     return render(request, "market/moderation_blocks.html", context)
 

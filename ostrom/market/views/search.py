@@ -16,7 +16,6 @@ from django.urls import URLPattern, path
 
 from ostrom.communities import access as community_access
 from ostrom.communities.domain import DomainError
-from ostrom.communities.models import Community, Member
 
 from .. import search
 from ..access.listings import community_categories
@@ -27,15 +26,10 @@ CURSOR_PARAMETER = "after"
 FORM_PARAMETERS = ("q", "kind", "category", "within_km", "availability", "remote", "sort")
 
 
-def _viewer(request: HttpRequest, slug: str) -> tuple[Community, Member]:
-    community = community_access.get_community_or_404(slug)
-    return community, community_access.require_active_member(request.user, community)
-
-
 @login_required
 def market_home(request: HttpRequest, slug: str) -> HttpResponse:
     """Search the community's offers and requests; with nothing typed, the newest first."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     categories = list(community_categories(viewer).order_by("position", "name", "pk"))
     form = SearchForm(request.GET, viewer=viewer, categories=categories)
     context = {"community": community, "membership": viewer, "form": form, "page": None}

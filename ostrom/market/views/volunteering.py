@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from ostrom.communities import access as community_access
 from ostrom.communities.domain import DomainError
 from ostrom.communities.forms import add_domain_error
-from ostrom.communities.models import Community, Member
 
 from ..access import volunteering as access
 from ..actions import volunteering as actions
@@ -27,15 +26,10 @@ LIST_SIZE = 100
 LOGS_SHOWN = 50
 
 
-def _viewer(request: HttpRequest, slug: str) -> tuple[Community, Member]:
-    community = community_access.get_community_or_404(slug)
-    return community, community_access.require_active_member(request.user, community)
-
-
 @login_required
 def role_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Open roles, the viewer's applications and hours, and a way in for those who post roles."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     roles = access.visible_roles(viewer).filter(status=RoleStatus.OPEN).order_by("-created_at", "-pk")[:LIST_SIZE]
     applications = access.own_applications(viewer).order_by("-created_at", "-pk")[:LIST_SIZE]
     logs = list(access.own_logs(viewer)[:LOGS_SHOWN])
@@ -58,7 +52,7 @@ def role_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def role_detail(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
     """A role, with the form to apply (or the viewer's application and how to withdraw it)."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     role = access.get_role_or_404(viewer, role_id)
     return _role_page(request, community, viewer, role, ApplyForm())
 
@@ -80,7 +74,7 @@ def _role_page(request, community, viewer, role, form, status=200) -> HttpRespon
 @login_required
 @require_POST
 def apply(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     role = access.get_role_or_404(viewer, role_id)
     form = ApplyForm(request.POST)
     if form.is_valid():
@@ -99,7 +93,7 @@ def apply(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, slug: str, application_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     application = access.get_application_or_404(viewer, application_id)
     try:
         actions.withdraw(viewer, application)
@@ -116,7 +110,7 @@ def withdraw(request: HttpRequest, slug: str, application_id: int) -> HttpRespon
 @login_required
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
     """The roles the viewer's organisation posted (every organisation's, for coordinators)."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     organisations = access.organisations_to_post_for(viewer)
     if not organisations.exists():
         return _not_for_you(request, community, viewer)
@@ -132,7 +126,7 @@ def _not_for_you(request, community, viewer) -> HttpResponse:
 
 @login_required
 def role_new(request: HttpRequest, slug: str) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     organisations = access.organisations_to_post_for(viewer)
     if not organisations.exists():
         return _not_for_you(request, community, viewer)
@@ -152,7 +146,7 @@ def role_new(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def role_manage(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
     """A role's applications to answer, its volunteers' hours to log, and the hours logged so far."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     role = access.get_managed_role_or_404(viewer, role_id)
     return _manage_page(request, community, viewer, role, None)
 
@@ -176,7 +170,7 @@ def _manage_page(request, community, viewer, role, log_form, status=200) -> Http
 @login_required
 @require_POST
 def answer(request: HttpRequest, slug: str, application_id: int, verdict: str) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     application = access.get_application_or_404(viewer, application_id)
     form = AnswerForm(request.POST)
     said = form.cleaned_data["answer"] if form.is_valid() else ""
@@ -194,7 +188,7 @@ def answer(request: HttpRequest, slug: str, application_id: int, verdict: str) -
 @login_required
 @require_POST
 def log_hours(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     role = access.get_managed_role_or_404(viewer, role_id)
     form = LogHoursForm(request.POST, volunteers=access.accepted_volunteers(role))
     if form.is_valid():
@@ -218,7 +212,7 @@ def log_hours(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def role_close(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     role = access.get_managed_role_or_404(viewer, role_id)
     try:
         actions.close_role(viewer, role)
@@ -235,7 +229,7 @@ def role_close(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
 @login_required
 def pledge(request: HttpRequest, slug: str, organisation_slug: str) -> HttpResponse:
     """An employer's pledge for a year (this one unless ?year= says otherwise) against the hours its staff gave."""
-    community, viewer = _viewer(request, slug)
+    community, viewer = community_access.community_and_member(request.user, slug)
     employer = access.get_pledge_employer_or_404(viewer, organisation_slug)
     this_year = actions.community_today(viewer).year
     year = _year(request.GET.get("year"), this_year)
