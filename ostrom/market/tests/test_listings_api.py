@@ -17,17 +17,6 @@ from ostrom.market.tests import test_listings_actions as listing_fixtures
 from ostrom.market.tests.factories import CategoryFactory, ListingFactory
 from ostrom.market.tests.test_listings_actions import picture, snapshot
 
-
-@pytest.fixture(autouse=True)
-def listing_error_statuses(monkeypatch):
-    """This part's error statuses, as config/api.py maps them once the lead adds ERROR_STATUS there."""
-    from config import api as config_api
-    from ostrom.market.api.listings import ERROR_STATUS
-
-    for code, status in ERROR_STATUS.items():
-        monkeypatch.setitem(config_api.DOMAIN_ERROR_STATUS, code, status)
-
-
 # The listings tests' shared fixtures, named here for pytest to find.
 credits = listing_fixtures.credits
 media = listing_fixtures.media

@@ -5,22 +5,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-import config.api
 from ostrom.communities.models import AuditEntry
 from ostrom.communities.tests.factories import MemberFactory, UserFactory
 from ostrom.communities.tests.test_api import assert_error, call
 from ostrom.market.access import listings as listing_access
 from ostrom.market.actions import moderation as actions
-from ostrom.market.api.moderation import ERROR_STATUS
 from ostrom.market.models import Block, ExchangeMessage, Report, ReportStatus
 from ostrom.market.tests.factories import CategoryFactory, ExchangeFactory, ListingFactory
-
-
-@pytest.fixture(autouse=True)
-def moderation_statuses(monkeypatch):
-    """The statuses this part asks config/api.py to map its codes to (a no-op once the lead has merged them)."""
-    for code, status in ERROR_STATUS.items():
-        monkeypatch.setitem(config.api.DOMAIN_ERROR_STATUS, code, status)
 
 
 @pytest.fixture
