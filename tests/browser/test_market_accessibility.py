@@ -22,7 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # The marketplace's cast, named here for pytest to find.
 gardening = market_cast.gardening
 minas_offer = market_cast.minas_offer
-ledger_engine = community_life.ledger_engine
 hours = community_life.hours
 garden_role = community_life.garden_role
 minas_place = community_life.minas_place

@@ -11,13 +11,11 @@ from datetime import timedelta
 
 import factory
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from ostrom.communities.tests.factories import CommunityFactory, MemberFactory, OrganisationFactory
 from ostrom.ledger import actions as ledger
 from ostrom.ledger.models import Account, CurrencyKind
-from ostrom.ledger.sql import POSTGRES_FUNCTION
 from ostrom.market.domain.events import new_rsvp_code
 from ostrom.market.models import (
     ApplicationStatus,
@@ -115,16 +113,7 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
 
 
 @pytest.fixture
-def ledger_engine(db):
-    """The ledger engine's PostgreSQL function comes from ledger's migrations; tests run with --no-migrations make
-    the tables from the models only, so install it (CREATE OR REPLACE: the same function where migrations ran)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(POSTGRES_FUNCTION)
-
-
-@pytest.fixture
-def hours(community, ledger_engine):
+def hours(community):
     """Riverside's timebank hours; its issuance account may issue up to 1,000 hours."""
     return ledger.create_currency(
         community, code="hours", name="Timebank hours", kind=CurrencyKind.TIME, symbol="h",

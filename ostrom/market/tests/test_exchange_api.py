@@ -19,7 +19,6 @@ from ostrom.market.tests.factories import ListingFactory
 from ostrom.market.tests.test_exchange_cast import FIRST_MESSAGE, HOUR, balance, everything, fresh, soon
 
 hours, colin, tess = cast.hours, cast.colin, cast.tess
-ledger_engine = cast.ledger_engine
 enquiry, agreed, done = cast.enquiry, cast.agreed, cast.done
 
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from ostrom.communities.models import AuditEntry
 from ostrom.communities.tests.factories import MemberFactory, UserFactory
 from ostrom.ledger import actions as ledger
 from ostrom.ledger.models import Account, CurrencyKind, Transfer
-from ostrom.ledger.sql import POSTGRES_FUNCTION
 from ostrom.market.actions import exchanges as actions
 from ostrom.market.models import Exchange, ExchangeMessage
 from ostrom.notify.models import Message
@@ -30,16 +28,7 @@ FIRST_MESSAGE = "Hello Mina, could you help with my front garden one Saturday mo
 
 
 @pytest.fixture
-def ledger_engine(db):
-    """The ledger engine's PostgreSQL function comes from the ledger's migrations; with --no-migrations the tables
-    come from the models only, so install it (CREATE OR REPLACE: harmless where the migrations ran)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(POSTGRES_FUNCTION)
-
-
-@pytest.fixture
-def hours(community, ledger_engine):
+def hours(community):
     """Riverside's timebank hours: members may go 10 hours below zero."""
     return ledger.create_currency(
         community, code="hours", name="Timebank hours", kind=CurrencyKind.TIME, default_debit_limit=10 * HOUR

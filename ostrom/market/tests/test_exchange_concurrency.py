@@ -31,7 +31,6 @@ pytestmark = [
 ]
 
 hours, colin = cast.hours, cast.colin
-ledger_engine = cast.ledger_engine
 # Rounds of each race, each on a new exchange of an hour (Colin may go 10 hours below zero).
 ROUNDS = 6
 

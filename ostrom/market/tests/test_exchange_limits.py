@@ -14,7 +14,7 @@ from ostrom.market.tests import test_exchange_cast as cast
 from ostrom.market.tests.factories import ExchangeFactory, ListingFactory
 from ostrom.market.tests.test_exchange_cast import everything
 
-colin, hours, ledger_engine = cast.colin, cast.hours, cast.ledger_engine
+colin, hours = cast.colin, cast.hours
 enquiry, agreed = cast.enquiry, cast.agreed
 
 

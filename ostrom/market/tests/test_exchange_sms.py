@@ -24,7 +24,6 @@ from ostrom.notify.channels.webhooks import InboundSms
 from ostrom.notify.tests import conftest as notify_fixtures
 
 hours, colin, tess = cast.hours, cast.colin, cast.tess
-ledger_engine = cast.ledger_engine
 enquiry, agreed = cast.enquiry, cast.agreed
 sms_to_file = notify_fixtures.sms_to_file
 provider_ids = itertools.count(1)

@@ -25,7 +25,6 @@ from ostrom.notify.models import Message
 
 hours, colin, tess = cast.hours, cast.colin, cast.tess
 enquiry, agreed, done = cast.enquiry, cast.agreed, cast.done
-ledger_engine = cast.ledger_engine
 
 
 def refused(call, *args, **kwargs) -> DomainError:
@@ -504,7 +503,7 @@ def test_contact_details_are_shared_only_when_both_tick_the_box(enquiry, member,
     assert access.contact_details(member, fresh(enquiry)) is None
 
 
-def test_a_partners_priced_offer_is_paid_to_the_partner(community, organisation, member, gardening, ledger_engine):
+def test_a_partners_priced_offer_is_paid_to_the_partner(community, organisation, member, gardening):
     credits = ledger.create_currency(community, code="credits", name="Riverside credits", kind=CurrencyKind.CREDIT)
     sam = StaffFactory(community=community, organisation=organisation, display_name="Sam")
     swim = ListingFactory(

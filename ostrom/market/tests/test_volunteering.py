@@ -24,12 +24,11 @@ from ostrom.market.tests.factories_community_life import (
     balance,
     garden_role,
     hours,
-    ledger_engine,
     minas_place,
 )
 from ostrom.notify.models import Message
 
-__all__ = ["garden_role", "hours", "ledger_engine", "minas_place"]  # fixtures, imported for pytest to find
+__all__ = ["garden_role", "hours", "minas_place"]  # fixtures, imported for pytest to find
 
 
 def today(member):
@@ -195,9 +194,7 @@ def test_a_member_of_another_community_is_not_found(hours, garden_role, staff, o
     assert error.code == "member_unknown"
 
 
-def test_without_timebank_hours_the_coordinator_is_told_what_to_set_up(
-    ledger_engine, garden_role, minas_place, staff, member
-):
+def test_without_timebank_hours_the_coordinator_is_told_what_to_set_up(garden_role, minas_place, staff, member):
     ledger.create_currency(member.community, code="credits", name="Riverside credits", kind=CurrencyKind.CREDIT)
 
     error = refusal(actions.log_hours, staff, garden_role, member, HOUR, today(member), uuid.uuid4())
@@ -207,9 +204,7 @@ def test_without_timebank_hours_the_coordinator_is_told_what_to_set_up(
     assert not VolunteerLog.objects.exists()
 
 
-def test_when_the_issuance_limit_is_reached_the_message_says_what_to_raise(
-    ledger_engine, garden_role, minas_place, staff, member
-):
+def test_when_the_issuance_limit_is_reached_the_message_says_what_to_raise(garden_role, minas_place, staff, member):
     small = ledger.create_currency(
         member.community, code="hours", name="Timebank hours", kind=CurrencyKind.TIME, issuance_limit=HOUR
     )

@@ -18,11 +18,10 @@ from ostrom.market.tests.factories_community_life import (
     balance,
     garden_role,
     hours,
-    ledger_engine,
     minas_place,
 )
 
-__all__ = ["garden_role", "hours", "ledger_engine", "minas_place"]  # fixtures, imported for pytest to find
+__all__ = ["garden_role", "hours", "minas_place"]  # fixtures, imported for pytest to find
 
 
 def today(member) -> str:

@@ -21,11 +21,10 @@ from ostrom.market.tests.factories_community_life import (
     balance,
     garden_role,
     hours,
-    ledger_engine,
 )
 from ostrom.market.tests.test_events_concurrency import WORKERS, race
 
-__all__ = ["garden_role", "hours", "ledger_engine"]  # fixtures, imported for pytest to find
+__all__ = ["garden_role", "hours"]  # fixtures, imported for pytest to find
 
 pytestmark = [
     pytest.mark.postgres,
