@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "ostrom.ledger",
     "ostrom.notify",
     "ostrom.market",
+    "ostrom.commons",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
