@@ -17,6 +17,8 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from ostrom.commons.api import ERROR_STATUS as COMMONS_ERROR_STATUS
+from ostrom.commons.api import router as commons_router
 from ostrom.communities.api import PATTERN_MESSAGES
 from ostrom.communities.api import router as communities_router
 from ostrom.communities.api_auth import ApiRateLimit, TokenAuth
@@ -134,6 +136,9 @@ DOMAIN_ERROR_STATUS = {
 for _code, _status in MARKET_ERROR_STATUS.items():
     if DOMAIN_ERROR_STATUS.setdefault(_code, _status) != _status:
         raise ValueError(f"The market answers {_code} with {_status}, the rest of the API with another status.")
+for _code, _status in COMMONS_ERROR_STATUS.items():
+    if DOMAIN_ERROR_STATUS.setdefault(_code, _status) != _status:
+        raise ValueError(f"The commons answers {_code} with {_status}, the rest of the API with another status.")
 NO_CREDENTIALS = "Send your API token in the Authorization header: Bearer ost_…"
 UNREADABLE_BODY = "The request body is not valid JSON."
 
@@ -274,3 +279,4 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/", communities_router)
 api.add_router("/", ledger_router)
 api.add_router("/", market_router)
+api.add_router("/", commons_router)

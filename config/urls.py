@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("ostrom.ledger.urls")),
     path("", include("ostrom.notify.urls")),
     path("", include("ostrom.market.urls")),
+    path("", include("ostrom.commons.urls")),
     path("", include("ostrom.web.urls")),
 ]
 

@@ -110,6 +110,9 @@ class AllocationRequest(models.Model):
             models.CheckConstraint(name="allocation_need_points_positive", condition=Q(need_points__gte=1)),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member} in {self.window}"
+
 
 class SlotScore(models.Model):
     """How much a member values a slot (fair assignment): from a ranking or a score out of 100."""
@@ -121,6 +124,9 @@ class SlotScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["request", "slot"], name="slot_score_once")]
+
+    def __str__(self) -> str:
+        return f"{self.slot}: {self.score}"
 
 
 class AllocatedSlot(models.Model):
@@ -138,3 +144,6 @@ class AllocatedSlot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["window", "slot", "period", "member"], name="allocated_slot_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.slot} to {self.member} (period {self.period})"

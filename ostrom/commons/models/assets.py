@@ -136,6 +136,9 @@ class OpeningWindow(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.asset} day {self.weekday} {self.start_minute}-{self.end_minute}"
+
 
 class MaintenancePeriod(models.Model):
     """A time the asset cannot be booked: a repair, a service, a bank-holiday closure."""
@@ -154,6 +157,9 @@ class MaintenancePeriod(models.Model):
             models.CheckConstraint(name="maintenance_ends_after_start", condition=Q(ends_at__gt=F("starts_at")))
         ]
 
+    def __str__(self) -> str:
+        return f"{self.asset}: {self.reason}"
+
 
 class AssetPermit(models.Model):
     """A member trained (inducted) to book an asset whose rule is "trained members"."""
@@ -166,6 +172,9 @@ class AssetPermit(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["asset", "member"], name="asset_permit_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member} may book {self.asset}"
 
 
 class Kit(models.Model):
@@ -197,3 +206,6 @@ class KitItem(models.Model):
             models.UniqueConstraint(fields=["kit", "asset"], name="kit_item_once"),
             models.CheckConstraint(name="kit_item_quantity_positive", condition=Q(quantity__gte=1)),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.asset}"

@@ -19,11 +19,11 @@ from ostrom.ledger.models import Transfer
 from .assets import Asset, AssetUnit, Kit
 
 __all__ = [
+    "LIVE_STATUSES",
     "Booking",
     "BookingSource",
     "BookingStatus",
     "BookingUnit",
-    "LIVE_STATUSES",
     "Membership",
     "MembershipPlan",
     "UnmetRequest",
@@ -139,6 +139,9 @@ class BookingUnit(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.unit} for booking {self.booking_id}"
+
 
 class WaitingStatus(models.TextChoices):
     WAITING = "waiting", "Waiting"
@@ -175,6 +178,9 @@ class WaitingListEntry(models.Model):
             models.CheckConstraint(name="waiting_units_positive", condition=Q(units__gte=1)),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member} waiting for {self.asset}"
+
 
 class MembershipPlan(models.Model):
     """A lending membership type (Lend Engine's "membership"): how many items a member on it may have out."""
@@ -204,6 +210,9 @@ class Membership(models.Model):
     expires_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    def __str__(self) -> str:
+        return f"{self.member}: {self.plan}"
+
 
 class UnmetRequest(models.Model):
     """A booking turned away because nothing was free (codes in domain.utilisation.UNMET_CODES): the demand an
@@ -220,3 +229,6 @@ class UnmetRequest(models.Model):
     class Meta:
         ordering = ["-requested_at", "id"]
         indexes = [models.Index(fields=["asset", "requested_at"], name="unmet_request_month")]
+
+    def __str__(self) -> str:
+        return f"{self.asset}: {self.code}"

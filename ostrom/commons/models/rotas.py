@@ -57,6 +57,9 @@ class TeamMember(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["team", "member"], name="team_member_once")]
 
+    def __str__(self) -> str:
+        return f"{self.member} in {self.team}"
+
 
 class ShiftPattern(models.Model):
     """A weekly recurring shift: ``weekday`` 0 = Monday, start in minutes after local midnight."""
@@ -81,6 +84,9 @@ class ShiftPattern(models.Model):
             models.CheckConstraint(name="shift_pattern_needs_someone", condition=Q(people_needed__gte=1)),
         ]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class TeamAvailability(models.Model):
     """When a team member can work: weekly windows in minutes after Monday 00:00 (domain.rota.Window)."""
@@ -97,6 +103,9 @@ class TeamAvailability(models.Model):
                 condition=Q(end_minute_of_week__gt=F("start_minute_of_week")),
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.team_member} {self.start_minute_of_week}-{self.end_minute_of_week}"
 
 
 class Shift(models.Model):
@@ -136,6 +145,9 @@ class ShiftAssignment(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shift", "member"], name="shift_assignment_once")]
 
+    def __str__(self) -> str:
+        return f"{self.member} on {self.shift}"
+
 
 class SwapStatus(models.TextChoices):
     OPEN = "open", "Looking for someone"
@@ -156,3 +168,6 @@ class SwapRequest(models.Model):
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"swap of {self.assignment}"

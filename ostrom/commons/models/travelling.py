@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ostrom.communities.models import Community, Member, Organisation
 
-__all__ = ["PlaceNeed", "ServicePlace", "TravellingService", "VisitMethod", "ScheduledVisit"]
+__all__ = ["PlaceNeed", "ScheduledVisit", "ServicePlace", "TravellingService", "VisitMethod"]
 
 
 class VisitMethod(models.TextChoices):
@@ -78,6 +78,9 @@ class PlaceNeed(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["place", "member"], name="place_need_once")]
 
+    def __str__(self) -> str:
+        return f"{self.member} at {self.place}"
+
 
 class ScheduledVisit(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
@@ -88,3 +91,6 @@ class ScheduledVisit(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.service} at {self.place}"

@@ -8,12 +8,13 @@ twice anyway. It lives in ``web`` because only ``web`` may know every app."""
 
 from django.core.management.base import BaseCommand
 
+from ostrom.commons.tasks import PERIODIC as COMMONS_TASKS
 from ostrom.ledger.tasks import PERIODIC as LEDGER_TASKS
 from ostrom.market.tasks import PERIODIC as MARKET_TASKS
 from ostrom.notify.tasks import PERIODIC as NOTIFY_TASKS
 from ostrom.notify.tasks import enqueue_once
 
-PERIODIC = (*LEDGER_TASKS, *NOTIFY_TASKS, *MARKET_TASKS)
+PERIODIC = (*LEDGER_TASKS, *NOTIFY_TASKS, *MARKET_TASKS, *COMMONS_TASKS)
 
 
 class Command(BaseCommand):

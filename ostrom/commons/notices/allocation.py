@@ -1,0 +1,5 @@
+"""Messages and digest sections: allocation (being built)."""
+
+
+def register() -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Messages and digest sections: bookings (being built)."""
+
+
+def register() -> None:
+    pass

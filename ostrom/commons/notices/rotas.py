@@ -1,0 +1,5 @@
+"""Messages and digest sections: rotas (being built)."""
+
+
+def register() -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Messages and digest sections: travelling (being built)."""
+
+
+def register() -> None:
+    pass

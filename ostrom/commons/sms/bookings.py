@@ -1,0 +1,5 @@
+"""SMS commands: bookings (being built)."""
+
+
+def register() -> None:
+    pass

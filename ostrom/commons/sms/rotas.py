@@ -1,0 +1,5 @@
+"""SMS commands: rotas (being built)."""
+
+
+def register() -> None:
+    pass

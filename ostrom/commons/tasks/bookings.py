@@ -1,0 +1,3 @@
+"""Background tasks: bookings (being built)."""
+
+PERIODIC: tuple = ()

@@ -1,0 +1,3 @@
+"""Background tasks: rotas (being built)."""
+
+PERIODIC: tuple = ()

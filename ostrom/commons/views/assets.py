@@ -1,0 +1,3 @@
+"""Pages: assets (being built)."""
+
+urlpatterns: list = []

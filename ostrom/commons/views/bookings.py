@@ -1,0 +1,3 @@
+"""Pages: bookings (being built)."""
+
+urlpatterns: list = []

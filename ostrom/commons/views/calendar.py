@@ -1,0 +1,3 @@
+"""Pages: calendar (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: rotas (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: travelling (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: utilisation (being built)."""
+
+urlpatterns: list = []
