@@ -1,0 +1,5 @@
+"""Demo: allocation (being built)."""
+
+
+def load(seed: int) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Demo: assets (being built)."""
+
+
+def load(seed: int) -> None:
+    pass

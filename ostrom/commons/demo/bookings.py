@@ -1,0 +1,5 @@
+"""Demo: bookings (being built)."""
+
+
+def load(seed: int) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Demo: rotas (being built)."""
+
+
+def load(seed: int) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Demo: travelling (being built)."""
+
+
+def load(seed: int) -> None:
+    pass
