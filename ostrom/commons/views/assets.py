@@ -1,3 +1,14 @@
-"""Pages: assets (being built)."""
+"""Pages: assets (being built; the URL names are the contract other parts link to)."""
 
-urlpatterns: list = []
+from django.http import Http404
+from django.urls import path
+
+
+def not_yet(request, **kwargs):
+    raise Http404("Not built yet.")
+
+
+urlpatterns = [
+    path("", not_yet, name="commons-assets"),
+    path("assets/<slug:asset_slug>/", not_yet, name="commons-asset"),
+]

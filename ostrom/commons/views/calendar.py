@@ -1,3 +1,3 @@
-"""Pages: calendar (being built)."""
+"""Pages: calendar (being built; the URL names are the contract other parts link to)."""
 
 urlpatterns: list = []

@@ -1,3 +1,14 @@
-"""Pages: rotas (being built)."""
+"""Pages: rotas (being built; the URL names are the contract other parts link to)."""
 
-urlpatterns: list = []
+from django.http import Http404
+from django.urls import path
+
+
+def not_yet(request, **kwargs):
+    raise Http404("Not built yet.")
+
+
+urlpatterns = [
+    path("teams/", not_yet, name="commons-teams"),
+    path("teams/<slug:team_slug>/", not_yet, name="commons-team"),
+]

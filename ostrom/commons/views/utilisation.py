@@ -1,3 +1,13 @@
-"""Pages: utilisation (being built)."""
+"""Pages: utilisation (being built; the URL names are the contract other parts link to)."""
 
-urlpatterns: list = []
+from django.http import Http404
+from django.urls import path
+
+
+def not_yet(request, **kwargs):
+    raise Http404("Not built yet.")
+
+
+urlpatterns = [
+    path("utilisation/", not_yet, name="commons-utilisation"),
+]
