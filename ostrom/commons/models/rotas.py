@@ -119,6 +119,8 @@ class Shift(models.Model):
     ends_at = models.DateTimeField()
     people_needed = models.PositiveIntegerField(default=1)
     unfilled_alerted_at = models.DateTimeField(null=True, blank=True)
+    # Why seats are empty, as a stable code (domain.rota's reasons, or "member_left"), for the team's alert.
+    unfilled_reason = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
