@@ -184,7 +184,7 @@ def check_in(actor: Member, booking: Booking, *, deposit_kept_units: int = 0, re
             raise DomainError("booking_not_out", f"This booking is {locked.get_status_display().lower()}, not out.")
         deposit = Transfer.objects.filter(pk=locked.deposit_transfer_id).first()
         if deposit_kept_units and (deposit is None or deposit_kept_units > deposit.amount):
-            raise DomainError("amount_exceeds_hold", "You can keep at most the deposit that was paid.", "deposit")
+            raise DomainError("more_than_deposit", "You can keep at most the deposit that was paid.", "deposit")
         early = now < locked.ends_at
         locked.checked_in_at = now
         bookings.end(locked, BookingStatus.RETURNED, now)

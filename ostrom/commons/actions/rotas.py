@@ -565,7 +565,9 @@ def offer_swap(
         if other.team_id != shift.team_id:
             raise DomainError("shift_unknown", "Trade only for a shift on the same team's rota.", "in_exchange_for")
         if in_exchange_for.member_id == member.pk:
-            raise DomainError("same_member", "You are on both shifts, so there is nothing to trade.", "in_exchange_for")
+            raise DomainError(
+                "already_on_both_shifts", "You are on both shifts, so there is nothing to trade.", "in_exchange_for"
+            )
         if other.starts_at <= timezone.now():
             raise DomainError("shift_started", "That shift has already started.", "in_exchange_for")
     with transaction.atomic():
@@ -698,7 +700,7 @@ def _plain_swap_error(error: DomainError) -> DomainError:
             "This trade would put one of you beyond one shift of your fair share. Tick that you accept it to trade "
             "anyway."
         ),
-        "same_member": "You are on both shifts, so there is nothing to trade.",
+        "already_on_both_shifts": "You are on both shifts, so there is nothing to trade.",
     }
     return DomainError(error.code, messages.get(error.code, error.message), error.field)
 

@@ -61,7 +61,7 @@ def join(member: Member, asset: Asset, starts_at: datetime, ends_at: datetime, u
         ).count()
         if waiting >= MAX_WAITING_PER_MEMBER:
             raise DomainError(
-                "too_many_waiting", f"You are on {waiting} waiting lists already; please leave one first."
+                "too_many_waiting_lists", f"You are on {waiting} waiting lists already; please leave one first."
             )
         return WaitingListEntry.objects.create(
             community_id=asset.community_id, asset=asset, member=member, starts_at=starts_at, ends_at=ends_at,

@@ -57,9 +57,9 @@ ERROR_STATUS: dict[str, int] = {
     "not_started": 409,
     "too_early": 409,
     "reason_needed": 409,
-    "amount_exceeds_hold": 409,
+    "more_than_deposit": 409,
     "no_offer": 409,
-    "too_many_waiting": 409,
+    "too_many_waiting_lists": 409,
 }
 
 BookingId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -52,7 +52,7 @@ ERROR_STATUS: dict[str, int] = {
     "swap_closed": 409,
     "own_offer": 409,
     "already_on_shift": 409,
-    "same_member": 409,
+    "already_on_both_shifts": 409,
     "swap_overlap": 409,
     "swap_over_maximum": 409,
     "swap_over_fair_share": 409,

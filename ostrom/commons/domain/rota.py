@@ -262,7 +262,7 @@ def swap(rota: Rota, shift_a: str, shift_b: str, *, accept_over_fair_share: bool
     member_a, member_b = rota.assignments[first.shift_id], rota.assignments[second.shift_id]
     if member_a == member_b:
         raise DomainError(
-            "same_member", "Both shifts are already done by the same person, so there is nothing to swap."
+            "already_on_both_shifts", "Both shifts are already done by the same person, so there is nothing to swap."
         )
     board = _board_of(rota)
     for taker, giving, taking in ((member_a, first, second), (member_b, second, first)):

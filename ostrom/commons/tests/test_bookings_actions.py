@@ -380,7 +380,7 @@ def test_the_desk_keeps_part_of_the_deposit_with_a_reason(paid_drills, funded, c
 
     assert refusal(lending.check_in, coordinator, booking, deposit_kept_units=8).code == "reason_needed"
     assert (
-        refusal(lending.check_in, coordinator, booking, deposit_kept_units=21, reason="x").code == "amount_exceeds_hold"
+        refusal(lending.check_in, coordinator, booking, deposit_kept_units=21, reason="x").code == "more_than_deposit"
     )
     lending.check_in(coordinator, booking, deposit_kept_units=8, reason="Chuck key missing")
 

@@ -323,7 +323,7 @@ def test_a_swap_is_refused_when_someone_has_not_offered_the_other_shift():
     [
         ("nope", "mon-am", "shift_not_found"),
         ("mon-am", "unfilled", "shift_unfilled"),
-        ("mon-am", "mon-am-too", "same_member"),
+        ("mon-am", "mon-am-too", "already_on_both_shifts"),
         ("mon-am", "overlap", "swap_overlap"),
         ("mon-am", "long", "swap_over_maximum"),
     ],
