@@ -91,6 +91,17 @@ class PageQuery(StrictQuery):
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many items to skip.")
 
 
+def merged_error_statuses(app: str, parts: tuple) -> dict[str, int]:
+    """An app's API parts each say which statuses their DomainError codes answer with (``ERROR_STATUS``); merged
+    here for config/api.py, refusing two parts that answer one code differently (a code means one thing)."""
+    statuses: dict[str, int] = {}
+    for part in parts:
+        for code, status in getattr(part, "ERROR_STATUS", {}).items():
+            if statuses.setdefault(code, status) != status:
+                raise ValueError(f"Two {app} API parts answer {code} with different statuses.")
+    return statuses
+
+
 def page_of(items: QuerySet, page: PageQuery) -> dict[str, Any]:
     """One page of a queryset with the total count, so clients know when to stop."""
     return {

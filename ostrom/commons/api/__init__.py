@@ -4,6 +4,8 @@ things stand now; any other code is a 400)."""
 
 from ninja import Router
 
+from ostrom.communities.api import merged_error_statuses
+
 from . import allocation, assets, bookings, rotas, travelling
 
 PARTS = (assets, bookings, allocation, travelling, rotas)
@@ -13,13 +15,4 @@ for part in PARTS:
     router.add_router("", part.router)
 
 
-def _error_statuses() -> dict[str, int]:
-    statuses: dict[str, int] = {}
-    for part in PARTS:
-        for code, status in getattr(part, "ERROR_STATUS", {}).items():
-            if statuses.setdefault(code, status) != status:
-                raise ValueError(f"Two commons API parts answer {code} with different statuses.")
-    return statuses
-
-
-ERROR_STATUS = _error_statuses()
+ERROR_STATUS = merged_error_statuses("commons", PARTS)
