@@ -22,6 +22,8 @@ Id = int | str
 # Fits a signed 64-bit database column, so later sessions can store the seed as it is.
 MAX_SEED = 2**63 - 1
 MAX_METHOD_CHARS = 60
+# Exactly these types are JSON scalars as they are (subclasses such as IntEnum take the careful path).
+_SCALARS = frozenset({int, str, bool, type(None)})
 # A bound on nesting, so a self-referencing structure fails cleanly instead of recursing for ever.
 MAX_DEPTH = 32
 
@@ -118,6 +120,9 @@ def _plain(value: object, depth: int) -> object:
     if isinstance(value, Mapping):
         return _plain_mapping(value, depth)
     if isinstance(value, list | tuple):
+        # A row of plain scalars (a member's thousand scores) needs no walk item by item: one type test each.
+        if all(type(item) in _SCALARS for item in value):
+            return list(value)
         return [_plain(item, depth + 1) for item in value]
     # Sets have no order, so they have no one text; anything else (dates, objects) must be turned into text first.
     raise DomainError(
