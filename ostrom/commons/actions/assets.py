@@ -39,6 +39,8 @@ from ..models import (
     AssetKind,
     AssetPermit,
     AssetUnit,
+    Booking,
+    BookingStatus,
     BookingUnit,
     Kit,
     KitItem,
@@ -367,7 +369,8 @@ def add_maintenance(
     actor: Member, asset: Asset, starts_at: datetime, ends_at: datetime, reason: str, force: bool = False
 ) -> MaintenancePeriod:
     """Block a time for a repair or a closure. If live bookings overlap it, it is refused (saying how many)
-    unless the manager confirms with ``force``, which the audit row records; the bookings themselves stay."""
+    unless the manager confirms with ``force``, which the audit row records: then the bookings not yet collected
+    are cancelled with the maintenance as the reason, and their members are told (things already out stay out)."""
     _require_manager(actor, asset)
     reason = _text(reason, "reason", REASON_MAX_CHARS, "the reason", required=True)
     period = Period(starts_at, ends_at)
@@ -386,7 +389,8 @@ def add_maintenance(
             bookings = "1 booking overlaps" if overlapping == 1 else f"{overlapping} bookings overlap"
             raise DomainError(
                 "maintenance_overlaps_bookings",
-                f"{bookings} that time. Tell the people who booked, then confirm to add the maintenance anyway.",
+                f"{bookings} that time. Confirm to add the maintenance anyway: bookings not yet collected will be "
+                "cancelled and the people who made them told.",
                 "starts_at",
             )
         row = MaintenancePeriod.objects.create(
@@ -408,7 +412,18 @@ def add_maintenance(
             overlapping_bookings=overlapping,
             forced=bool(force and overlapping),
         )
+        if overlapping:  # after the period exists, so the time freed is not offered to the waiting list
+            _cancel_for_maintenance(actor, locked, period, reason)
     return row
+
+
+def _cancel_for_maintenance(actor: Member, asset: Asset, period: Period, reason: str) -> None:
+    from . import bookings
+
+    ids = live_units_overlapping(asset, period.start, period.end).values_list("booking_id", flat=True)
+    waiting = Booking.objects.filter(pk__in=ids, status__in=(BookingStatus.HELD, BookingStatus.CONFIRMED))
+    for booking in waiting.order_by("pk"):
+        bookings.cancel(actor, booking, reason=f"{asset.name} is closed for maintenance: {reason}"[:REASON_MAX_CHARS])
 
 
 def remove_maintenance(actor: Member, period: MaintenancePeriod) -> None:

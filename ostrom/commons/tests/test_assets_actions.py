@@ -27,6 +27,7 @@ from ostrom.commons.tests.factories import AssetFactory, ItemsFactory
 from ostrom.communities.domain import DomainError
 from ostrom.communities.models import AuditEntry
 from ostrom.ledger.models import Currency
+from ostrom.notify.models import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +252,23 @@ def test_maintenance_overlapping_bookings_needs_confirming(coordinator, member):
     actions.add_maintenance(coordinator, kitchen, start, start + timedelta(hours=8), "New oven", force=True)
     entry = AuditEntry.objects.get(action="commons.maintenance_added")
     assert entry.details["forced"] is True and entry.details["overlapping_bookings"] == 2
+    # The bookings it closes are cancelled, saying why, and their member is told; their units are free again.
+    cancelled = Booking.objects.filter(asset=kitchen, status=BookingStatus.CANCELLED)
+    assert cancelled.count() == 2
+    assert all("closed for maintenance: New oven" in b.cancel_reason for b in cancelled)
+    assert not BookingUnit.objects.filter(asset=kitchen, is_live=True).exists()
+    assert Message.objects.filter(kind="commons.booking_cancelled").count() == 2
+
+
+def test_forced_maintenance_leaves_things_already_out_with_their_borrower(coordinator, member):
+    drills = ItemsFactory(community=coordinator.community)
+    start = timezone.now() + timedelta(hours=1)
+    out = book(drills, member, start, hours=48, units=(1,), status=BookingStatus.OUT)
+
+    actions.add_maintenance(coordinator, drills, start, start + timedelta(hours=8), "Safety check", force=True)
+
+    out.refresh_from_db()
+    assert out.status == BookingStatus.OUT
 
 
 @pytest.mark.parametrize(
