@@ -84,6 +84,18 @@ def desk_bookings(viewer: Member) -> QuerySet[Booking]:
     return bookings.filter(owned).distinct()
 
 
+def desk_waiting(viewer: Member) -> QuerySet[WaitingListEntry]:
+    """Who is waiting (or has been offered a place) for the assets the viewer handles at the desk."""
+    entries = WaitingListEntry.objects.filter(
+        community_id=viewer.community_id, status__in=(WaitingStatus.WAITING, WaitingStatus.OFFERED)
+    ).select_related("member", "asset")
+    if not can_run_desk(viewer):
+        return entries.none()
+    if viewer.is_coordinator:
+        return entries
+    return entries.filter(asset__owner_id=viewer.organisation_id)
+
+
 def can_manage_booking(viewer: Member | None, booking: Booking) -> bool:
     """Check out, check in, mark a no-show, cancel for someone: a coordinator, or the owner organisation's staff."""
     if viewer is None or not can_run_desk(viewer) or viewer.community_id != booking.community_id:

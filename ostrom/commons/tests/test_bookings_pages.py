@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from ostrom.commons.actions import bookings as actions
+from ostrom.commons.actions import waiting_list
 from ostrom.commons.models import Booking, BookingStatus, WaitingListEntry
 from ostrom.commons.tests.test_bookings_helpers import HOUR, TOMORROW_10, clock, drills, fresh, kitchen
 from ostrom.communities.tests.factories import PASSWORD
@@ -120,6 +121,21 @@ def test_the_desk_lists_todays_pickups_and_hands_things_over(client, member, coo
     assert desk.status_code == 200 and b"Mina" in desk.content and b"Check out" in desk.content
     assert out.status_code == 302 and out["Location"] == url("commons-desk")
     assert back.status_code == 302 and fresh(booking).status == BookingStatus.RETURNED
+
+
+def test_the_desk_shows_who_is_waiting_to_coordinators_only(client, member, coordinator, kitchen):
+    actions.book(coordinator, kitchen, TOMORROW_10, TOMORROW_10 + HOUR)
+    waiting_list.join(member, kitchen, TOMORROW_10, TOMORROW_10 + HOUR)
+    login(client, coordinator)
+
+    desk = client.get(url("commons-desk"))
+
+    assert desk.status_code == 200
+    assert b"Waiting lists" in desk.content and member.display_name.encode() in desk.content
+    assert b"Nobody is waiting" not in desk.content
+    client.logout()
+    login(client, member)
+    assert client.get(url("commons-desk")).status_code == 404
 
 
 def test_a_coordinator_books_for_a_member_who_phoned(client, member, coordinator, kitchen):

@@ -268,6 +268,9 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
             ]
         ),
         "overdue": list(bookings.filter(status=BookingStatus.OUT, ends_at__lt=now).order_by("ends_at")[:LIST_SIZE]),
+        "waiting": list(
+            access.desk_waiting(viewer).filter(ends_at__gt=now).order_by("starts_at", "created_at")[:LIST_SIZE]
+        ),
     }
     return render(request, "commons/bookings/desk.html", context)
 
